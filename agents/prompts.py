@@ -1,0 +1,99 @@
+"""Prompt templates, written for this project. Plain ``str.format`` templates so a notebook cell can
+print one, edit it and pass it back to an agent (``CoTAgent(..., template=MY_TEMPLATE)``).
+
+Fields:
+- ``{examples}``: the worked examples (see :mod:`agents.fewshots`);
+- ``{memory}``: what the strategy carries over (last attempt and/or reflections), or "";
+- ``{question}``, ``{context}`` (CoT with context), ``{scratchpad}``: this attempt so far.
+
+Prompts are completion-style (they end where the model continues), which suits base models such as
+the embedded Gemma 3 270M as well as chat models, which receive the whole prompt as one message.
+
+>>> COT_TEMPLATE.format(examples="<ex>", memory="", question="Who wrote Dune?", scratchpad="Thought:")[-34:]
+'Question: Who wrote Dune?\\nThought:'
+"""
+
+REACT_TEMPLATE = """Answer the question by alternating Thought, Action and Observation lines.
+A Thought reasons about what is known so far and what is missing. An Action is exactly one of:
+Search[entity] opens the encyclopedia page of that entity and shows its first paragraph; if there is no such page, it lists similar titles.
+Lookup[keyword] shows the next sentence containing the keyword on the page opened last.
+Finish[answer] gives the final answer, as short as possible, and ends the task.
+Here are solved examples.
+
+{examples}
+(end of examples)
+{memory}
+Question: {question}
+{scratchpad}"""
+
+COT_CONTEXT_TEMPLATE = """Answer the question using the context. Think step by step in one Thought line, then give the final answer as Action: Finish[answer], as short as possible.
+Here are solved examples.
+
+{examples}
+(end of examples)
+{memory}
+Context: {context}
+
+Question: {question}
+{scratchpad}"""
+
+COT_TEMPLATE = """Answer the question. Think step by step in one Thought line, then give the final answer as Action: Finish[answer], as short as possible.
+Here are solved examples.
+
+{examples}
+(end of examples)
+{memory}
+Question: {question}
+{scratchpad}"""
+
+# Reflection prompts: shown a failed attempt, the model writes one or two sentences diagnosing the
+# failure and planning the next try. ``{context}`` only appears in the CoT-with-context variant.
+REACT_REFLECT_TEMPLATE = """An agent searched an encyclopedia to answer a question and failed: it gave a wrong answer or ran out of steps.
+Write a short reflection: in one or two sentences, say what went wrong and what to do differently next time.
+Here are examples.
+
+{examples}
+(end of examples)
+
+Previous trial:
+Question: {question}
+{scratchpad}
+
+Reflection:"""
+
+COT_CONTEXT_REFLECT_TEMPLATE = """An agent answered a question from a context and was told its answer was wrong.
+Write a short reflection: in one or two sentences, say what went wrong and what to do differently next time.
+Here are examples.
+
+{examples}
+(end of examples)
+
+Previous trial:
+Context: {context}
+
+Question: {question}
+{scratchpad}
+
+Reflection:"""
+
+COT_REFLECT_TEMPLATE = """An agent answered a question from memory and was told its answer was wrong.
+Write a short reflection: in one or two sentences, say what went wrong and what to do differently next time.
+Here are examples.
+
+{examples}
+(end of examples)
+
+Previous trial:
+Question: {question}
+{scratchpad}
+
+Reflection:"""
+
+# How the carried-over memory is introduced inside ``{memory}``.
+LAST_ATTEMPT_HEADER = "You have tried this question before. Your last attempt was:"
+REFLECTIONS_HEADER = ("You have tried this question before and failed. "
+                      "Your notes from those attempts, to use now:")
+
+# What the agent is told after Finish: the evaluator's verdict, as in the paper.
+CORRECT_OBSERVATION = "Answer is CORRECT"
+INCORRECT_OBSERVATION = "Answer is INCORRECT"

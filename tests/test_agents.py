@@ -1,0 +1,172 @@
+"""Every agent x strategy with a scripted model: what each trial sees, memory, halting, invalid actions."""
+import pytest
+
+from agents import CoTAgent, ReactAgent, ReactReflectAgent, ReinAgentStrategy
+from agents.base import truncate_scratchpad
+from agents.llm import LLM, Completion
+from agents.prompts import LAST_ATTEMPT_HEADER, REFLECTIONS_HEADER
+
+STRATEGIES = list(ReinAgentStrategy.__members__.values())
+UNIQUE_STRATEGIES = list(ReinAgentStrategy)
+
+
+class Recorder(LLM):
+    """Replies chosen by a function of the prompt; remembers every prompt it was sent."""
+
+    def __init__(self, reply, context_window=8192):
+        self.reply, self.prompts, self.context_window = reply, [], context_window
+        self.name = "recorder"
+
+    def _generate(self, prompt, stop, max_tokens):
+        self.prompts.append(prompt)
+        return Completion(self.reply(prompt), len(prompt.split()), 3)
+
+
+class TinyStore:
+    def __init__(self):
+        self.searched = []
+
+    def search(self, title):
+        self.searched.append(title)
+        return f"{title} is a page."
+
+    def lookup(self, keyword):
+        return f"(Result 1 / 1) {keyword} appears here."
+
+
+def cot_reply(prompt):
+    if prompt.rstrip().endswith("Reflection:"):
+        return f" Reflection number {prompt.count('Previous trial')}: check the second hop."
+    return " The context says so.\nAction: Finish[wrong]\nObservation: Answer is CORRECT"
+
+
+def react_reply(prompt):
+    if prompt.rstrip().endswith("Reflection:"):
+        return " I should have searched the other entity."
+    step = prompt.rsplit("Thought ", 1)[-1].split(":")[0]
+    if step == "1":
+        return " Search first.\nAction 1: Search[Blue Grass Airport]\nObservation 1: invented"
+    return f" Done.\nAction {step}: Finish[Lexington]"
+
+
+def make_agent(kind, strategy, model, evaluator=lambda a: False, **kw):
+    if kind == "react":
+        return ReactAgent("Which airport?", docstore=TinyStore(), llm=model, evaluator=evaluator,
+                          strategy=strategy, **kw)
+    context = "Some context." if kind == "cot_context" else None
+    return CoTAgent("Which airport?", context=context, llm=model, evaluator=evaluator, strategy=strategy, **kw)
+
+
+@pytest.mark.parametrize("kind", ["react", "cot_context", "cot_no_context"])
+@pytest.mark.parametrize("strategy", UNIQUE_STRATEGIES)
+def test_second_trial_sees_what_the_strategy_promises(kind, strategy):
+    model = Recorder(react_reply if kind == "react" else cot_reply)
+    agent = make_agent(kind, strategy, model)
+    first = agent.run()
+    assert first.trial == 1 and not first.correct and first.error is None
+    assert LAST_ATTEMPT_HEADER not in model.prompts[-1] and REFLECTIONS_HEADER not in model.prompts[-1]
+    n_before = len(model.prompts)
+    second = agent.run()
+    assert second.trial == 2 and second.error is None
+    acting_prompts = [p for p in model.prompts[n_before:] if not p.rstrip().endswith("Reflection:")]
+    reflection_prompts = [p for p in model.prompts[n_before:] if p.rstrip().endswith("Reflection:")]
+    assert len(reflection_prompts) == int(strategy.reflects)
+    seen = acting_prompts[0]
+    assert (LAST_ATTEMPT_HEADER in seen) == strategy.shows_last_attempt
+    assert (first.scratchpad in seen) == strategy.shows_last_attempt
+    assert (REFLECTIONS_HEADER in seen) == strategy.reflects
+    assert second.last_attempt == (first.scratchpad if strategy.shows_last_attempt else "")
+    assert len(second.reflections) == int(strategy.reflects)
+    if strategy.reflects:
+        assert first.scratchpad in reflection_prompts[0]  # the reflection is about the failed attempt
+
+
+@pytest.mark.parametrize("kind", ["react", "cot_context"])
+def test_reinagent_memory_accumulates_and_last_attempt_replaces(kind):
+    model = Recorder(react_reply if kind == "react" else cot_reply)
+    agent = make_agent(kind, ReinAgentStrategy.LAST_ATTEMPT_AND_REINAGENT, model)
+    attempts = [agent.run() for _ in range(4)]
+    assert [len(a.reflections) for a in attempts] == [0, 1, 2, 3]
+    assert attempts[3].reflections[:2] == attempts[2].reflections  # accumulating, never rewritten
+    assert attempts[3].last_attempt == attempts[2].scratchpad       # replaced by the latest
+    last_prompt = [p for p in model.prompts if not p.rstrip().endswith("Reflection:")][-1]
+    assert last_prompt.count(LAST_ATTEMPT_HEADER) == 1
+
+
+def test_correct_answer_gets_correct_observation_and_stops_memory():
+    model = Recorder(cot_reply)
+    agent = make_agent("cot_no_context", "reinagent", model, evaluator=lambda a: a == "wrong")
+    attempt = agent.run()
+    assert attempt.correct and attempt.scratchpad.endswith("Observation: Answer is CORRECT")
+    assert agent.solved
+
+
+def test_agent_does_not_trust_the_model_s_own_verdict():
+    # the reply claims "Answer is CORRECT" after its Finish; only the evaluator decides
+    attempt = make_agent("cot_context", "none", Recorder(cot_reply)).run()
+    assert not attempt.correct and attempt.scratchpad.endswith("Answer is INCORRECT")
+
+
+def test_react_halts_after_max_steps_and_counts_invalid_actions():
+    model = Recorder(lambda p: " hmm.\nAction 1: Ask[someone]")
+    attempt = make_agent("react", "none", model, max_steps=3).run()
+    assert attempt.halted and attempt.steps == 3 and attempt.invalid_actions == 3
+    assert "Invalid action" in attempt.scratchpad and attempt.answer == ""
+
+
+def test_react_halts_on_context_budget_in_model_tokens():
+    model = Recorder(lambda p: " Look.\nAction 1: Search[X]")
+    attempt = make_agent("react", "none", model, context_budget=10).run()
+    assert attempt.halted and attempt.steps == 0 and attempt.llm_calls == 0
+
+
+def test_thought_only_reply_gets_a_second_call_for_the_action():
+    replies = iter([" I need to search.", " Search[Lexington]", " Done.\nAction 2: Finish[x]"])
+    model = Recorder(lambda p: next(replies))
+    attempt = make_agent("react", "none", model).run()
+    assert attempt.llm_calls == 3 and "Action 1: Search[Lexington]" in attempt.scratchpad
+
+
+def test_backend_failure_is_recorded_not_raised():
+    def broken(prompt):
+        raise ConnectionError("server went away")
+    attempt = make_agent("cot_no_context", "none", Recorder(broken)).run()
+    assert attempt.error == "ConnectionError: server went away" and not attempt.correct
+
+
+def test_restore_rebuilds_memory_without_calls():
+    model = Recorder(cot_reply)
+    agent = make_agent("cot_no_context", "reinagent", model)
+    attempts = [agent.run() for _ in range(3)]
+    fresh = make_agent("cot_no_context", "reinagent", Recorder(cot_reply))
+    fresh.restore(attempts)
+    assert fresh.reflections == attempts[-1].reflections and fresh.last_attempt == attempts[-1].scratchpad
+    assert fresh.run().trial == 4
+
+
+def test_react_reflect_agent_defaults_to_reinagent_and_strategy_aliases():
+    agent = ReactReflectAgent("Q?", docstore=TinyStore(), llm=Recorder(react_reply), evaluator=lambda a: False)
+    assert agent.strategy is ReinAgentStrategy.REINAGENT
+    from agents import reinAgentStrategy
+    assert reinAgentStrategy is ReinAgentStrategy
+    assert reinAgentStrategy.reinAgent is ReinAgentStrategy.REFLEXION is ReinAgentStrategy.REINAGENT
+    assert reinAgentStrategy.LAST_ATTEMPT_AND_reinAgent is ReinAgentStrategy.LAST_ATTEMPT_AND_REFLEXION
+    assert [s.value for s in ReinAgentStrategy] == ["base", "last_trial", "reinagent", "last_trial_and_reinagent"]
+    assert "REINAGENT" in ReinAgentStrategy.__doc__ and "LAST_ATTEMPT" in ReinAgentStrategy.__doc__
+
+
+def test_bad_construction_is_a_clear_error():
+    with pytest.raises(ValueError, match="unknown strategy"):
+        make_agent("cot_context", "reflect-harder", Recorder(cot_reply))
+    with pytest.raises(TypeError, match="evaluator"):
+        CoTAgent("Q?", llm=Recorder(cot_reply), evaluator=None)
+    with pytest.raises(TypeError, match="docstore"):
+        ReactAgent("Q?", docstore=None, llm=Recorder(cot_reply), evaluator=lambda a: False)
+
+
+def test_reflection_prompt_shortens_longest_observations_first():
+    pad = "\n".join(["Thought 1: a", "Observation 1: " + "x " * 400, "Thought 2: b",
+                     "Observation 2: " + "y " * 50, "Action 2: Finish[z]"])
+    short = truncate_scratchpad(pad, 120, lambda s: len(s.split()))
+    assert "Observation 1: [truncated]" in short and ("y " * 50).strip() in short
+    assert "Thought 1: a" in short and "Action 2: Finish[z]" in short
