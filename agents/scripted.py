@@ -81,7 +81,7 @@ class ScriptedHotpotModel(LLM):
         k = int(steps[-1])
         if k == 1:
             title = self.search_titles.get(question) or next(
-                (w.strip("?,.\"'") for w in question.split() if w[:1].isupper()), question)
+                (w.strip("?,.\"'") for w in question.split()[1:] if w[:1].isupper()), question)
             return f" I should search for the main entity.\nAction 1: Search[{title}]"
         if k == 2:
             return f" Let me find the detail.\nAction 2: Lookup[{question.split()[-1].strip('?')}]"
