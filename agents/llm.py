@@ -23,6 +23,24 @@ from typing import Any, Callable, Iterable
 DEFAULT_MAX_TOKENS = 192
 
 
+class LLMCallError(RuntimeError):
+    """A model call that failed for good: a non-retryable error, or retries exhausted.
+
+    The message names the backend, the status and a short reason, never a credential; ``status``
+    is the HTTP status (an int) or a word such as ``"timeout"``, ``"connection"``, ``"malformed"``.
+
+    >>> str(LLMCallError("openai-compatible:m failed: HTTP 400 (bad request)", status=400))
+    'openai-compatible:m failed: HTTP 400 (bad request)'
+    """
+
+    def __init__(self, message: str, *, backend: str | None = None, status: int | str | None = None,
+                 attempts: int = 1):
+        super().__init__(message)
+        self.backend = backend
+        self.status = status
+        self.attempts = attempts
+
+
 @dataclass(frozen=True)
 class Completion:
     """One model call: the text and what it cost.
@@ -193,5 +211,5 @@ def make_llm(spec: str = "local", **options: Any) -> LLM:
         return OpenAILLM(model=rest, **options)
     if kind == "openai-compatible":
         from .llm_openai import OpenAICompatibleLLM
-        return OpenAICompatibleLLM(model=rest or None, **options)
+        return OpenAICompatibleLLM(model=rest or options.pop("model", None), **options)
     raise ValueError(f"unknown model spec {spec!r}; use one of: {', '.join(SPEC_FORMS)}")

@@ -1,0 +1,87 @@
+"""P4: over a ReAct episode on the embedded model, the share of prompt tokens served from the KV
+prefix cache rather than evaluated (target >= 90 %).
+
+One sample question, ReAct with REINAGENT, 2 trials, on ``make_llm("local")`` (Gemma 3 270M via
+llama.cpp, in process). The verdict does not matter for KV reuse, so the evaluator never accepts:
+the episode always takes both trials (trial 1, a reflection, trial 2). Share =
+sum(cached_tokens) / sum(input_tokens) over the attempts, as the records report them; per-call
+figures are printed too.
+
+    python bench/bench_p4_kv_share.py              # one episode, default max_steps and max_tokens
+    BENCH_SMALL=1 python bench/bench_p4_kv_share.py  # CI: max 3 steps, 48-token replies
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+SAMPLE = Path(os.environ.get("HOTPOTQA_PATH") or
+              REPO.parent / "shared" / "data" / "hotpotqa" / "hotpot_distractor_sample100.jsonl")
+
+
+def never(answer: str, gold: str) -> bool:
+    """An evaluator that never accepts: the episode always runs both trials."""
+    return False
+
+
+def main(argv: list[str] | None = None) -> float:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--small", action="store_true", default=os.environ.get("BENCH_SMALL") == "1",
+                        help="CI size: the same episode with at most 3 steps and 48-token replies")
+    parser.add_argument("--question", type=int, default=22, help="row of the sample (default 22: Opry Mills)")
+    parser.add_argument("--trials", type=int, default=2)
+    args = parser.parse_args(argv)
+
+    from agents.hotpotqa import load_hotpotqa
+    from agents.llm import make_llm
+    from agents.runner import run_trials
+
+    question = load_hotpotqa(SAMPLE).iloc[[args.question]]
+    model = make_llm("local", max_tokens=48) if args.small else make_llm("local")
+    options = {"max_steps": 3} if args.small else {}
+    calls = []
+    generate = model._generate
+
+    def logged(prompt, stop, max_tokens):  # per-call figures, seen where the backend reports them
+        reply = generate(prompt, stop, max_tokens)
+        kind = "reflect" if prompt.rstrip().endswith("Reflection:") else "act"
+        calls.append((kind, reply.input_tokens, reply.cached_tokens, reply.latency_s))
+        return reply
+
+    model._generate = logged
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as root:
+        frame = run_trials("react", question, strategy="reinagent", n_trials=args.trials, llm=model,
+                           evaluator=never, root=root, run_name="p4", cache=False, progress=False,
+                           **options)
+    wall = time.perf_counter() - started
+
+    print(f"P4 KV prefix reuse: ReAct + REINAGENT, {args.trials} trials, question {question.id.iloc[0]!r}, "
+          f"model {model.name}, max_tokens {model.max_tokens}{', max_steps 3' if args.small else ''}")
+    print(f"{'call':>4} {'kind':>7} {'prompt':>7} {'cached':>7} {'evaluated':>9} {'share':>6} {'seconds':>7}")
+    for i, (kind, prompt_tokens, cached, latency) in enumerate(calls, 1):
+        print(f"{i:>4} {kind:>7} {prompt_tokens:>7} {cached:>7} {prompt_tokens - cached:>9} "
+              f"{cached / prompt_tokens:>6.1%} {latency:>7.2f}")
+    for row in frame.itertuples():
+        print(f"trial {row.trial}: {row.llm_calls} calls, {row.input_tokens} prompt tokens, "
+              f"{row.cached_tokens} cached, error={row.error}")
+    errors = frame.error.notna().sum()
+    total_in, total_cached = int(frame.input_tokens.sum()), int(frame.cached_tokens.sum())
+    first_call = calls[0][1] if calls else 0
+    share = total_cached / total_in if total_in else 0.0
+    print(f"calls {len(calls)}, prompt tokens {total_in}, served from the KV cache {total_cached}, "
+          f"evaluated {total_in - total_cached} (the first call alone: {first_call}), errors {errors}, "
+          f"wall {wall:.1f} s")
+    print(f"share of prompt tokens from the KV prefix cache: {share:.1%} (target >= 90%)")
+    print(f"RESULT p4_kv_share {share:.4f}")
+    return share
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+"""The embedded model for real (Gemma 3 270M through llama.cpp): a few calls, loaded once."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+pytest.importorskip("llama_cpp", reason="the embedded model needs llama-cpp-python (requirements.txt)")
+
+from agents.llm import make_llm  # noqa: E402
+
+FEWSHOT = "\n\n".join(
+    f"Question: What is {a} plus {b}?\nThought: {a} plus {b} is {a + b}.\nAnswer: {a + b}"
+    for a, b in [(2, 3), (10, 7), (21, 21), (5, 8), (13, 30), (40, 2), (6, 9), (100, 11), (3, 4), (8, 8),
+                 (12, 12), (19, 1), (30, 5), (7, 70)])
+
+
+@pytest.fixture(scope="module")
+def llm():
+    return make_llm("local")
+
+
+def test_a_short_completion_with_stop(llm):
+    reply = llm.complete("Question: What is the capital of France?\nAnswer:", stop=["\n"], max_tokens=16)
+    assert "\n" not in reply.text and reply.text.strip()
+    assert reply.input_tokens > 0 and reply.output_tokens > 0 and reply.latency_s > 0
+
+
+def test_identity_and_name(llm):
+    assert llm.backend == "local" and llm.name == "local:gemma-3-270m-q4_k_m.gguf"
+    identity = llm.identity()
+    assert identity["model_file"] == "gemma-3-270m-q4_k_m.gguf" and identity["model_size"] > 100_000_000
+    assert "/" not in str(identity)  # no path: cache keys survive moving the repo
+    assert llm.context_window == 8192
+
+
+def test_count_tokens_matches_input_tokens(llm):
+    prompt = "Question: Which magazine was started first, Arthur's Magazine or First for Women?\nThought:"
+    reply = llm.complete(prompt, max_tokens=4)
+    # input_tokens also counts the BOS token the model reads first
+    assert reply.input_tokens == llm.count_tokens(prompt) + 1
+
+
+def test_a_shared_prefix_is_not_evaluated_twice(llm):
+    prefix_tokens = llm.count_tokens(FEWSHOT)
+    assert prefix_tokens >= 300
+    first = llm.complete(FEWSHOT + "\n\nQuestion: What is 1 plus 1?\n", stop=["\n"], max_tokens=8)
+    second = llm.complete(FEWSHOT + "\n\nQuestion: What is 4 plus 50?\n", stop=["\n"], max_tokens=8)
+    assert first.input_tokens > prefix_tokens
+    assert second.cached_tokens >= prefix_tokens - 3
+    assert second.cached_tokens < second.input_tokens  # the new question itself was evaluated
+
+
+def test_a_prompt_too_long_for_the_context_is_refused(llm):
+    with pytest.raises(ValueError, match=r"exceeds the context window of 8192 tokens"):
+        llm.complete("word " * 9000, max_tokens=8)
+
+
+def test_concurrent_callers_are_serialised(llm):
+    replies, errors = {}, []
+
+    def ask(n):
+        try:
+            replies[n] = llm.complete(f"Question: What is {n} plus {n}?\nAnswer:", stop=["\n"], max_tokens=8)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=ask, args=(n,)) for n in (3, 4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors and set(replies) == {3, 4}
+    assert all(reply.output_tokens > 0 for reply in replies.values())
+
+
+def test_a_missing_model_file_is_named(tmp_path):
+    missing = tmp_path / "nope.gguf"
+    with pytest.raises(FileNotFoundError, match="nope.gguf"):
+        make_llm(f"local:{missing}")

@@ -1,0 +1,123 @@
+"""Plots and the notebooks' helpers: curves recomputed from run folders, paper overlay, PNG + SVG."""
+import csv
+
+import pytest
+
+import util
+from agents.plots import (PAPER_HOTPOTQA, find_runs, load_run, plot_success_rate, run_label,
+                          save_figure, success_curve)
+from agents.runner import run_trials
+from agents.scripted import ScriptedHotpotModel
+
+
+@pytest.fixture
+def runs(sample, tmp_path):
+    """Two finished scripted runs under one root: cot_context with reinagent and with none."""
+    questions = sample.head(8)
+    root = tmp_path / "root"
+    for strategy in ("reinagent", "none"):
+        run_trials("cot_context", questions, strategy=strategy, n_trials=4, root=root,
+                   llm=ScriptedHotpotModel.from_records(questions), run_name="scripted",
+                   cache=False, progress=False)
+    return root
+
+
+def test_curves_match_the_run_summary(runs):
+    folders = find_runs(runs)
+    assert [f.relative_to(runs).as_posix() for f in folders] == [
+        "cot_context/base/scripted", "cot_context/reinagent/scripted"]
+    for folder in folders:
+        with open(folder / "summary.csv") as handle:
+            expected = [float(row["success_rate"]) for row in csv.DictReader(handle)]
+        trials, rates = success_curve(load_run(folder))
+        assert rates == expected and trials == list(range(1, len(expected) + 1))
+    reinagent = success_curve(load_run(folders[1]))[1]
+    assert reinagent == sorted(reinagent) and reinagent[-1] > reinagent[0]  # cumulative, it rises
+
+
+def test_one_line_per_run_labelled_agent_and_strategy(runs):
+    fig = plot_success_rate(find_runs(runs), title="t")
+    ax = fig.axes[0]
+    assert [line.get_label() for line in ax.get_lines()] == ["cot_context/base", "cot_context/reinagent"]
+    assert ax.get_title() == "t" and ax.get_ylim() == (0, 1)
+
+
+def test_paper_curves_are_dashed(runs):
+    paper = {"paper CoT (GT) + Reflexion (approx.)": PAPER_HOTPOTQA["paper CoT (GT) + Reflexion (approx.)"]}
+    fig = plot_success_rate(find_runs(runs)[1], paper=paper)
+    run_line, paper_line = fig.axes[0].get_lines()
+    assert run_line.get_linestyle() == "-" and paper_line.get_linestyle() == "--"
+    assert list(paper_line.get_xdata()) == list(range(1, 9))
+
+
+def test_only_paper_curves_when_there_are_no_runs():
+    fig = plot_success_rate([], paper=PAPER_HOTPOTQA)
+    assert len(fig.axes[0].get_lines()) == len(PAPER_HOTPOTQA)
+
+
+def test_same_agent_and_strategy_twice_are_told_apart(runs, sample):
+    questions = sample.head(8)
+    other = run_trials("cot_context", questions, strategy="reinagent", n_trials=2, root=runs,
+                       llm=ScriptedHotpotModel.from_records(questions, name="other"),
+                       run_name="other-model", cache=False, progress=False)
+    fig = plot_success_rate([runs / "cot_context/reinagent/scripted", other])  # a folder and a frame
+    assert [line.get_label() for line in fig.axes[0].get_lines()] == [
+        "cot_context/reinagent (scripted)", "cot_context/reinagent (other-model)"]
+
+
+def test_save_writes_png_and_svg(runs, tmp_path):
+    folder = find_runs(runs)[0]
+    png, svg = save_figure(plot_success_rate(folder), folder)
+    assert png == folder / "success_rate.png" and png.read_bytes().startswith(b"\x89PNG")
+    assert svg == folder / "success_rate.svg" and "<svg" in svg.read_text()
+
+
+def test_load_run_tolerates_a_torn_last_line(runs):
+    folder = find_runs(runs)[1]
+    complete = len(load_run(folder))
+    with open(folder / "attempts.jsonl", "a") as handle:
+        handle.write('{"question_id": "x", "tri')
+    with pytest.warns(UserWarning, match="torn"):
+        frame = load_run(folder)
+    assert len(frame) == complete and run_label(frame) == "cot_context/reinagent"
+
+
+def test_load_run_names_a_folder_that_is_not_a_run(tmp_path):
+    with pytest.raises(FileNotFoundError, match="not a run folder"):
+        load_run(tmp_path)
+
+
+# -- util: what the notebooks call --------------------------------------------------------------
+
+def test_util_summarize_is_the_per_trial_table(runs):
+    folder = runs / "cot_context/reinagent/scripted"
+    table = util.summarize(folder)
+    assert list(table.index) == [1, 2, 3, 4]
+    assert list(table.columns[:7]) == ["attempted", "correct", "incorrect", "halted", "errors",
+                                       "solved", "success_rate"]
+    assert table.loc[1, "attempted"] == 8
+
+
+def test_show_trajectory_prints_a_fixed_question_with_its_reflection(runs, capsys):
+    frame = load_run(runs / "cot_context/reinagent/scripted")
+    kind, attempts = util.pick_trajectory(frame)
+    assert kind == "fixed" and not attempts[0]["correct"] and attempts[-1]["correct"]
+    util.show_trajectory(frame)
+    out = capsys.readouterr().out
+    assert "reflection shown: I answered without checking" in out
+    assert f"=== trial {attempts[-1]['trial']}: correct" in out
+
+
+def test_show_trajectory_without_a_fix_says_so(runs, capsys):
+    frame = load_run(runs / "cot_context/base/scripted")  # no memory: nothing is ever fixed
+    frame = frame[frame["question_id"].isin(frame.loc[~frame["correct"], "question_id"])]
+    util.show_trajectory(frame)
+    assert "No question was failed and then fixed" in capsys.readouterr().out
+    util.show_trajectory(frame.iloc[0:0])
+    assert "No failed attempt" in capsys.readouterr().out
+
+
+def test_compare_has_one_row_per_run(runs):
+    table = util.compare(find_runs(runs))
+    assert list(table["run"]) == ["cot_context/base", "cot_context/reinagent"]
+    assert list(table["questions"]) == [8, 8] and "trial 4" in table.columns
