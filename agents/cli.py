@@ -192,8 +192,7 @@ def _plot(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     for path in args.runs:
         found = find_runs(path)
         if not found:
-            parser.error(f"no run folder at or under {path} (looked for manifest.json and "
-                         f"<agent>/<strategy>/<run-name>/manifest.json)")
+            parser.error(f"no run folder at or under {path} (a run folder has a manifest.json)")
         runs.extend(found)
     frames = [load_run(run) for run in runs]
     for frame in frames:

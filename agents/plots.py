@@ -70,12 +70,9 @@ def load_run(run_dir: str | os.PathLike) -> Any:
 
 
 def find_runs(root: str | os.PathLike) -> list[Path]:
-    """Run folders under ``root`` (``<agent>/<strategy>/<run-name>/manifest.json``), sorted;
-    ``root`` itself when it is one."""
-    root = Path(root)
-    if (root / "manifest.json").exists():
-        return [root]
-    return sorted(p.parent for p in root.glob("*/*/*/manifest.json"))
+    """Run folders (those with a ``manifest.json``) at or under ``root``, sorted: a results root
+    (``<agent>/<strategy>/<run-name>/``), one agent's or strategy's folder, or a run folder."""
+    return sorted(p.parent for p in Path(root).rglob("manifest.json"))
 
 
 def _as_frame(run: Any) -> Any:
@@ -150,11 +147,15 @@ def plot_success_rate(runs: Any, ax: Any = None, paper: dict[str, Iterable[float
         ax.plot(range(1, len(rates) + 1), rates, linestyle="--", marker=".", alpha=0.7, label=label)
     ax.set_xlabel("Trial")
     ax.set_ylabel("Proportion of questions solved")
-    ax.set_ylim(0, 1)
+    ax.set_ylim(-0.02, 1.02)  # a margin, so a curve at 0 or 1 is not hidden by the frame
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(alpha=0.3)
     ax.set_title(title or "HotPotQA: success rate per trial")
-    if frames or paper:
+    entries = len(frames) + len(paper or {})
+    if entries > 4:  # beside the axes, so no curve hides behind it
+        fig.set_size_inches(9.6, 4.2)
+        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    elif entries:
         ax.legend(fontsize="small", loc="best")
     fig.tight_layout()
     return fig

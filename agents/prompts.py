@@ -47,47 +47,29 @@ Question: {question}
 {scratchpad}"""
 
 # Reflection prompts: shown a failed attempt, the model writes one or two sentences diagnosing the
-# failure and planning the next try. ``{context}`` only appears in the CoT-with-context variant.
-REACT_REFLECT_TEMPLATE = """An agent searched an encyclopedia to answer a question and failed: it gave a wrong answer or ran out of steps.
+# failure and planning the next try. They differ only in how the failure is described and in the
+# context the CoT-with-context variant shows, so they are assembled from one frame.
+_REFLECT_FRAME = """{situation}
 Write a short reflection: in one or two sentences, say what went wrong and what to do differently next time.
 Here are examples.
 
-{examples}
+{{examples}}
 (end of examples)
 
 Previous trial:
-Question: {question}
-{scratchpad}
+{shown}Question: {{question}}
+{{scratchpad}}
 
 Reflection:"""
 
-COT_CONTEXT_REFLECT_TEMPLATE = """An agent answered a question from a context and was told its answer was wrong.
-Write a short reflection: in one or two sentences, say what went wrong and what to do differently next time.
-Here are examples.
-
-{examples}
-(end of examples)
-
-Previous trial:
-Context: {context}
-
-Question: {question}
-{scratchpad}
-
-Reflection:"""
-
-COT_REFLECT_TEMPLATE = """An agent answered a question from memory and was told its answer was wrong.
-Write a short reflection: in one or two sentences, say what went wrong and what to do differently next time.
-Here are examples.
-
-{examples}
-(end of examples)
-
-Previous trial:
-Question: {question}
-{scratchpad}
-
-Reflection:"""
+REACT_REFLECT_TEMPLATE = _REFLECT_FRAME.format(
+    situation="An agent searched an encyclopedia to answer a question and failed: "
+              "it gave a wrong answer or ran out of steps.", shown="")
+COT_CONTEXT_REFLECT_TEMPLATE = _REFLECT_FRAME.format(
+    situation="An agent answered a question from a context and was told its answer was wrong.",
+    shown="Context: {context}\n\n")
+COT_REFLECT_TEMPLATE = _REFLECT_FRAME.format(
+    situation="An agent answered a question from memory and was told its answer was wrong.", shown="")
 
 # How the carried-over memory is introduced inside ``{memory}``.
 LAST_ATTEMPT_HEADER = "You have tried this question before. Your last attempt was:"

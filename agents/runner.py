@@ -296,9 +296,10 @@ def run_trials(agent: str, questions: Any, *, strategy: ReinAgentStrategy | str 
                     bar.write(f"[trial {trial}] {record['question_id']}: {kind}\n{record['scratchpad']}\n")
                 bar.set_postfix(tally, refresh=False)
                 bar.update(1)
+                # Counters on disk stay current, so a killed session's spend is not forgotten.
+                folder.write_manifest({**manifest, "ended_at": None, "counters": counters("running")})
         bar.close()
         _write_reports(folder, done, len(rows))
-        folder.write_manifest({**manifest, "ended_at": None, "counters": counters("running")})
 
     _write_reports(folder, done, len(rows))
     folder.write_manifest({**manifest, "ended_at": _now(), "counters": counters(stopped)})

@@ -36,14 +36,23 @@ def main(argv: list[str] | None = None) -> float:
                         help="CI size: the same episode with at most 3 steps and 48-token replies")
     parser.add_argument("--question", type=int, default=22, help="row of the sample (default 22: Opry Mills)")
     parser.add_argument("--trials", type=int, default=2)
+    parser.add_argument("--questions", type=int, default=1,
+                        help="episodes run one after another on the same model (the few-shot prefix "
+                             "is then shared across questions too)")
+    parser.add_argument("--no-kv-states", action="store_true",
+                        help="LocalLLM(kv_states_bytes=0): only llama.cpp's one live KV state, so the "
+                             "reflection call evicts the acting prompt's prefix (for comparison)")
     args = parser.parse_args(argv)
 
     from agents.hotpotqa import load_hotpotqa
     from agents.llm import make_llm
     from agents.runner import run_trials
 
-    question = load_hotpotqa(SAMPLE).iloc[[args.question]]
-    model = make_llm("local", max_tokens=48) if args.small else make_llm("local")
+    question = load_hotpotqa(SAMPLE).iloc[args.question: args.question + args.questions]
+    local_options = {"kv_states_bytes": 0} if args.no_kv_states else {}
+    if args.small:
+        local_options["max_tokens"] = 48
+    model = make_llm("local", **local_options)
     options = {"max_steps": 3} if args.small else {}
     calls = []
     generate = model._generate
@@ -62,14 +71,15 @@ def main(argv: list[str] | None = None) -> float:
                            **options)
     wall = time.perf_counter() - started
 
-    print(f"P4 KV prefix reuse: ReAct + REINAGENT, {args.trials} trials, question {question.id.iloc[0]!r}, "
-          f"model {model.name}, max_tokens {model.max_tokens}{', max_steps 3' if args.small else ''}")
+    print(f"P4 KV prefix reuse: ReAct + REINAGENT, {args.trials} trials, questions {list(question.id)}, "
+          f"model {model.name}, max_tokens {model.max_tokens}{', max_steps 3' if args.small else ''}, "
+          f"saved KV states {'off' if args.no_kv_states else 'on'}")
     print(f"{'call':>4} {'kind':>7} {'prompt':>7} {'cached':>7} {'evaluated':>9} {'share':>6} {'seconds':>7}")
     for i, (kind, prompt_tokens, cached, latency) in enumerate(calls, 1):
         print(f"{i:>4} {kind:>7} {prompt_tokens:>7} {cached:>7} {prompt_tokens - cached:>9} "
               f"{cached / prompt_tokens:>6.1%} {latency:>7.2f}")
     for row in frame.itertuples():
-        print(f"trial {row.trial}: {row.llm_calls} calls, {row.input_tokens} prompt tokens, "
+        print(f"{row.question_id} trial {row.trial}: {row.llm_calls} calls, {row.input_tokens} prompt tokens, "
               f"{row.cached_tokens} cached, error={row.error}")
     errors = frame.error.notna().sum()
     total_in, total_cached = int(frame.input_tokens.sum()), int(frame.cached_tokens.sum())

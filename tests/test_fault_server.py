@@ -19,6 +19,7 @@ openai = pytest.importorskip("openai")
 CLIENT_TIMEOUT_S = 0.5      # a "timeout" fault holds the request for HOLD_S, past this
 HOLD_S = 1.0
 N_R1 = 20                   # questions in the reduced R1 drill (the benchmark runs 100)
+BACKOFF = {"backoff_base": 0.005, "backoff_cap": 0.05}   # keep the tests fast
 
 
 def comparable(frame):
@@ -33,9 +34,6 @@ def remote(server, chat=True, **options):
     options = {"api_key": "sk-test", "timeout": CLIENT_TIMEOUT_S, "max_retries": 6,
                "chat": chat, **BACKOFF, **options}
     return make_llm("openai-compatible:scripted", base_url=server.base_url, **options)
-
-
-BACKOFF = {"backoff_base": 0.005, "backoff_cap": 0.05}   # keep the tests fast
 
 
 def run(records, tmp_path, name, model, agent="react", trials=3, **kw):
