@@ -135,7 +135,9 @@ class OpenAICompatibleLLM(LLM):
         if max_retries < 0:
             raise ValueError(f"max_retries must be >= 0, got {max_retries!r}")
         openai = _import_openai()
-        self._openai = openai
+        import httpx  # the openai client's own transport: always installed with it
+
+        self._openai, self._httpx = openai, httpx
         self.base_url = str(base_url).rstrip("/")
         self.model = model or None
         self.temperature = float(temperature)
@@ -225,34 +227,37 @@ class OpenAICompatibleLLM(LLM):
 
     # -- a call -----------------------------------------------------------------------------------
     def _request(self, prompt: str, stop: list[str], max_tokens: int) -> Any:
-        options: dict[str, Any] = {"model": self.name, "temperature": self.temperature}
-        options.update(self._max_tokens_option(max_tokens))
+        """POST through the real ``openai`` client (its auth, base URL, timeouts and error types),
+        with a plain JSON body: its typed-parameter transform costs ~1.5 ms of CPU a call, which is
+        what bounds throughput at high concurrency (bench/bench_p1_concurrency.py)."""
+        body: dict[str, Any] = {"model": self.name, "temperature": self.temperature}
+        body.update(self._max_tokens_option(max_tokens))
         if stop:
-            options["stop"] = stop[:self.max_stop_sequences]
-        if self.extra_body:
-            options["extra_body"] = self.extra_body
+            body["stop"] = stop[:self.max_stop_sequences]
+        body.update(self.extra_body)
         if self.chat:
-            return self._client.chat.completions.create(
-                messages=[{"role": "user", "content": prompt}], **options)
-        return self._client.completions.create(prompt=prompt, **options)
+            body["messages"] = [{"role": "user", "content": prompt}]
+        else:
+            body["prompt"] = prompt
+        path = "/chat/completions" if self.chat else "/completions"
+        return self._client.post(path, body=body, cast_to=self._httpx.Response).json()
 
     def _max_tokens_option(self, max_tokens: int) -> dict[str, int]:
         return {"max_tokens": max_tokens}
 
     def _parse(self, reply: Any, prompt: str) -> Completion:
         try:
-            choice = reply.choices[0]
-            text = choice.message.content if self.chat else choice.text
+            choice = reply["choices"][0]
+            text = choice["message"]["content"] if self.chat else choice["text"]
         except (AttributeError, IndexError, TypeError, KeyError):
             raise _Malformed("the reply has no choices") from None
         text = text or ""
-        usage = getattr(reply, "usage", None)
-        input_tokens = getattr(usage, "prompt_tokens", None) or approx_token_count(prompt)
-        output_tokens = getattr(usage, "completion_tokens", None)
+        usage = reply.get("usage") or {}
+        input_tokens = usage.get("prompt_tokens") or approx_token_count(prompt)
+        output_tokens = usage.get("completion_tokens")
         if output_tokens is None:
             output_tokens = approx_token_count(text) if text else 0
-        details = getattr(usage, "prompt_tokens_details", None)
-        cached = getattr(details, "cached_tokens", None) or 0
+        cached = (usage.get("prompt_tokens_details") or {}).get("cached_tokens") or 0
         return Completion(text, int(input_tokens), int(output_tokens), int(cached))
 
     def _generate(self, prompt: str, stop: list[str], max_tokens: int) -> Completion:

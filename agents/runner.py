@@ -22,6 +22,7 @@ import importlib.metadata
 import re
 import subprocess
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -270,6 +271,7 @@ def run_trials(agent: str, questions: Any, *, strategy: ReinAgentStrategy | str 
         folder.append(record)
         return record
 
+    last_saved = time.monotonic()
     for trial in range(1, n_trials + 1):
         todo = [row["id"] for row in rows
                 if (row["id"], trial) not in done and qid_ready(agents_by_id[row["id"]], trial)
@@ -296,10 +298,14 @@ def run_trials(agent: str, questions: Any, *, strategy: ReinAgentStrategy | str 
                     bar.write(f"[trial {trial}] {record['question_id']}: {kind}\n{record['scratchpad']}\n")
                 bar.set_postfix(tally, refresh=False)
                 bar.update(1)
-                # Counters on disk stay current, so a killed session's spend is not forgotten.
-                folder.write_manifest({**manifest, "ended_at": None, "counters": counters("running")})
+                # Counters on disk stay current (to a second), so a killed session's spend is not
+                # forgotten; rewriting the manifest after every attempt would cost more than the rest.
+                if time.monotonic() - last_saved > 1.0:
+                    folder.write_manifest({**manifest, "ended_at": None, "counters": counters("running")})
+                    last_saved = time.monotonic()
         bar.close()
         _write_reports(folder, done, len(rows))
+        folder.write_manifest({**manifest, "ended_at": None, "counters": counters("running")})
 
     _write_reports(folder, done, len(rows))
     folder.write_manifest({**manifest, "ended_at": _now(), "counters": counters(stopped)})

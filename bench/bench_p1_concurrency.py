@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> float:
     parser.add_argument("--questions", type=int, default=None)
     parser.add_argument("--trials", type=int, default=5)
     parser.add_argument("--latency", type=float, default=0.05)
-    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16, 64])
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16, 64, 100])
     parser.add_argument("--in-process", action="store_true",
                         help="run the server in this process (shares the GIL with the client)")
     args = parser.parse_args(argv)
