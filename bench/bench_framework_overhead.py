@@ -17,15 +17,11 @@ import argparse
 import json
 import os
 import resource
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-SAMPLE = Path(os.environ.get("HOTPOTQA_PATH") or
-              REPO.parent / "shared" / "data" / "hotpotqa" / "hotpot_distractor_sample100.jsonl")
+from common import SAMPLE  # puts the repo on sys.path too
 
 
 def rss_mb() -> float:

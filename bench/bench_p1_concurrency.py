@@ -23,15 +23,10 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import sys
 import tempfile
 import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-SAMPLE = Path(os.environ.get("HOTPOTQA_PATH") or
-              REPO.parent / "shared" / "data" / "hotpotqa" / "hotpot_distractor_sample100.jsonl")
+from common import SAMPLE  # puts the repo on sys.path too
 
 
 def critical_paths(frame, latency: float, concurrency: int) -> dict[str, float]:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 
@@ -13,7 +12,6 @@ import wikipedia
 from agents.docstore import NO_PAGE, OfflineDocstore, WikipediaDocstore, make_docstore
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SAMPLE = REPO_ROOT / ".." / "shared" / "data" / "hotpotqa" / "hotpot_distractor_sample100.jsonl"
 
 PAGES = {
     "Opry Mills": ["Opry Mills is a super-regional shopping mall in Nashville, Tennessee.",
@@ -30,11 +28,8 @@ def store():
 
 
 @pytest.fixture(scope="module")
-def sample_records():
-    path = Path(os.environ.get("HOTPOTQA_PATH") or DEFAULT_SAMPLE)
-    if not path.is_file():
-        pytest.skip(f"HotPotQA sample not found at {path}")
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+def sample_records(sample_path):
+    return [json.loads(line) for line in sample_path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def test_exact_search_is_case_and_space_insensitive(store):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
@@ -11,7 +10,6 @@ import pytest
 from agents import fewshots
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SAMPLE = REPO_ROOT / ".." / "shared" / "data" / "hotpotqa" / "hotpot_distractor_sample100.jsonl"
 
 # constant name -> the line each of its examples starts with
 STARTS = {
@@ -129,16 +127,10 @@ def test_react_examples_cover_lookup_failed_search_and_question_types():
 
 # ---- no overlap with the evaluation sample ----------------------------------------------------
 
-def sample_path() -> Path:
-    return Path(os.environ.get("HOTPOTQA_PATH", str(DEFAULT_SAMPLE)))
-
-
 @pytest.fixture(scope="module")
-def sample():
-    path = sample_path()
-    if not path.is_file():
-        pytest.skip(f"HotPotQA sample not found at {path}")
-    with path.open(encoding="utf-8") as f:
+def sample(sample_path):
+    """The evaluation sample as plain dicts (conftest's ``sample`` is a DataFrame)."""
+    with sample_path.open(encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
 
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 
@@ -12,7 +11,6 @@ from agents import hotpotqa
 from agents.hotpotqa import COLUMNS, DatasetUnavailable, load_hotpotqa, supporting_context
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SAMPLE = REPO_ROOT / ".." / "shared" / "data" / "hotpotqa" / "hotpot_distractor_sample100.jsonl"
 
 ROW = {"id": "q1", "question": "Where was the author of Dune born?", "answer": "Tacoma", "type": "bridge",
        "level": "hard", "supporting_facts": {"title": ["Dune", "Frank Herbert"], "sent_id": [0, 0]},
@@ -21,13 +19,10 @@ ROW = {"id": "q1", "question": "Where was the author of Dune born?", "answer": "
 
 
 @pytest.fixture
-def sample_env(monkeypatch):
+def sample_env(monkeypatch, sample_path):
     """HOTPOTQA_PATH pointed at the shared sample (an existing setting is kept)."""
-    path = Path(os.environ.get("HOTPOTQA_PATH") or DEFAULT_SAMPLE)
-    if not path.is_file():
-        pytest.skip(f"HotPotQA sample not found at {path}")
-    monkeypatch.setenv("HOTPOTQA_PATH", str(path))
-    return path
+    monkeypatch.setenv("HOTPOTQA_PATH", str(sample_path))
+    return sample_path
 
 
 @pytest.fixture
