@@ -121,7 +121,9 @@ class Agent:
         self._reset()
         started = time.perf_counter()
         try:
-            if self.attempts and not self.attempts[-1].correct and self.strategy.reflects:
+            last = self.attempts[-1] if self.attempts else None
+            # A failed *answer* is reflected on; a failed *call* (error) has nothing to diagnose.
+            if last is not None and not last.correct and last.error is None and self.strategy.reflects:
                 self.reflections.append(self.reflect())
             self._attempt()
         except Exception as error:  # a failing backend ends this attempt, never the run

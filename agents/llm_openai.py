@@ -19,6 +19,7 @@ Token counts come from the reply's ``usage`` (with OpenAI's ``cached_tokens``), 
 from __future__ import annotations
 
 import email.utils
+import json
 import os
 import random
 import threading
@@ -280,8 +281,8 @@ class OpenAICompatibleLLM(LLM):
             headers = getattr(getattr(exc, "response", None), "headers", None)
             wait = _retry_after(headers) if retryable else None
             return retryable, status, self._status_reason(exc), wait
-        if isinstance(exc, (_Malformed, ValueError, openai.APIResponseValidationError)):
-            # ValueError covers json.JSONDecodeError: a 200 with a truncated body
+        if isinstance(exc, (_Malformed, json.JSONDecodeError, openai.APIResponseValidationError)):
+            # a 200 with a truncated or non-JSON body; other ValueErrors are bugs and are raised
             return True, "malformed", f"unreadable reply ({_short(exc, 80)})", None
         raise exc
 

@@ -170,3 +170,19 @@ def test_reflection_prompt_shortens_longest_observations_first():
     short = truncate_scratchpad(pad, 120, lambda s: len(s.split()))
     assert "Observation 1: [truncated]" in short and ("y " * 50).strip() in short
     assert "Thought 1: a" in short and "Action 2: Finish[z]" in short
+
+
+def test_no_reflection_on_a_failed_call():
+    calls = iter([ConnectionError("reset"), " Fine.\nAction: Finish[wrong]"])
+
+    def flaky(prompt):
+        reply = next(calls)
+        if isinstance(reply, Exception):
+            raise reply
+        return reply
+
+    model = Recorder(flaky)
+    agent = make_agent("cot_no_context", "reinagent", model)
+    assert agent.run().error is not None
+    second = agent.run()
+    assert second.error is None and second.reflections == []  # nothing to diagnose in an outage
