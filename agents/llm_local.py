@@ -141,6 +141,12 @@ class LocalLLM(LLM):
                         options["swa_full"] = True
                     with _quiet_stderr(enabled=not self.verbose):
                         llama = Llama(**options)
+                    # llama-cpp-python keeps an n_batch x n_vocab logits table (512 x 262,144
+                    # floats = 512 MB for Gemma 3) that it reads only for logprobs and logits
+                    # processors, which we never ask for; every saved KV state would copy it
+                    # (RSS grew by 0.5 GB a call). One row keeps those code paths valid.
+                    import numpy as np
+                    llama.scores = np.zeros((1, llama.n_vocab()), dtype=np.single)
                     if self.kv_states_bytes > 0:
                         # Keep recent KV states in RAM, keyed by their tokens: after a reflection
                         # prompt (or another question) the acting prompt's prefix is restored

@@ -78,3 +78,15 @@ def test_a_missing_model_file_is_named(tmp_path):
     missing = tmp_path / "nope.gguf"
     with pytest.raises(FileNotFoundError, match="nope.gguf"):
         make_llm(f"local:{missing}")
+
+
+def test_saved_kv_states_restore_a_prefix_and_stay_small(llm):
+    acting = "Question: which river flows through Cairo?\n" + "Thought: the Nile is long. " * 40
+    other = "An entirely different prompt about reflections. " * 30
+    llm.complete(acting, max_tokens=4)
+    llm.complete(other, max_tokens=4)                      # evicts the acting prefix from the live KV
+    again = llm.complete(acting + "\nThought 2:", max_tokens=4)
+    assert again.cached_tokens >= llm.count_tokens(acting) - 2   # restored from a saved state
+    states = llm._llama.cache.cache_state.values()
+    # a state holds the KV cells (a few MB), not a copy of the 512 MB logits table
+    assert states and max(s.scores.nbytes for s in states) < 4 * 2**20
