@@ -13,15 +13,13 @@
 """
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import resource
 import tempfile
 import time
 from pathlib import Path
 
-from common import SAMPLE  # puts the repo on sys.path too
+from common import SAMPLE, bench_parser  # puts the repo on sys.path too
 
 
 def rss_mb() -> float:
@@ -33,11 +31,7 @@ def rss_mb() -> float:
 
 
 def main(argv: list[str] | None = None) -> float:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--small", action="store_true", default=os.environ.get("BENCH_SMALL") == "1",
-                        help="CI size: 30 questions")
-    parser.add_argument("--questions", type=int, default=None)
-    parser.add_argument("--trials", type=int, default=3)
+    parser = bench_parser(__doc__, small_questions=30, trials=3)
     args = parser.parse_args(argv)
     n_questions = args.questions or (30 if args.small else 100)
 

@@ -20,13 +20,11 @@ with 100 questions in a trial is explained rather than hidden. The response cach
 """
 from __future__ import annotations
 
-import argparse
 import math
-import os
 import tempfile
 import time
 
-from common import SAMPLE  # puts the repo on sys.path too
+from common import SAMPLE, bench_parser  # puts the repo on sys.path too
 
 
 def critical_paths(frame, latency: float, concurrency: int) -> dict[str, float]:
@@ -40,11 +38,7 @@ def critical_paths(frame, latency: float, concurrency: int) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> float:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--small", action="store_true", default=os.environ.get("BENCH_SMALL") == "1",
-                        help="CI size: 20 questions")
-    parser.add_argument("--questions", type=int, default=None)
-    parser.add_argument("--trials", type=int, default=5)
+    parser = bench_parser(__doc__, small_questions=20, trials=5)
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16, 64, 100])
     parser.add_argument("--in-process", action="store_true",

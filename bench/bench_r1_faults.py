@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import tempfile
 import time
 
-from common import SAMPLE  # puts the repo on sys.path too
+from common import SAMPLE, bench_parser  # puts the repo on sys.path too
 CLIENT_TIMEOUT_S = 0.5
 
 
@@ -27,11 +26,7 @@ def comparable(frame):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--small", action="store_true", default=os.environ.get("BENCH_SMALL") == "1",
-                        help="CI size: 20 questions")
-    parser.add_argument("--questions", type=int, default=None)
-    parser.add_argument("--trials", type=int, default=3)
+    parser = bench_parser(__doc__, small_questions=20, trials=3)
     parser.add_argument("--fault-rate", type=float, default=0.2)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--seed", type=int, default=1)

@@ -13,3 +13,16 @@ if str(REPO) not in sys.path:
 # $HOTPOTQA_PATH, else the shared copy beside the checkout (the layout CI uses).
 SAMPLE = Path(os.environ.get("HOTPOTQA_PATH") or
               REPO.parent / "shared" / "data" / "hotpotqa" / "hotpot_distractor_sample100.jsonl")
+
+
+def bench_parser(doc: str, small_questions: int, trials: int):
+    """The options every sized benchmark takes: ``--small`` (or ``BENCH_SMALL=1``, the CI size),
+    ``--questions`` (default: the full or small size) and ``--trials``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--small", action="store_true", default=os.environ.get("BENCH_SMALL") == "1",
+                        help=f"CI size: {small_questions} questions")
+    parser.add_argument("--questions", type=int, default=None)
+    parser.add_argument("--trials", type=int, default=trials)
+    return parser
