@@ -113,8 +113,8 @@ def summary_table(frame: Any) -> Any:
     records = frame.to_dict("records") if len(frame) else []
     n_questions = len(manifest_of(frame).get("dataset_ids") or []) or None
     rows = summarize(records, n_questions)
-    columns = ["trial", "attempted", "correct", "incorrect", "halted", "errors", "solved", "success_rate"]
-    columns += [c for c in (rows[0] if rows else {}) if c not in columns]
+    columns = list(rows[0]) if rows else ["trial", "attempted", "correct", "incorrect", "halted",
+                                          "errors", "solved", "success_rate"]
     return pd.DataFrame(rows, columns=columns).set_index("trial")
 
 

@@ -23,6 +23,10 @@ def outcome(record: dict[str, Any]) -> str:
     return "halted" if record.get("halted") else "incorrect"
 
 
+# Table columns per outcome ("errors" reads better in a header than "error").
+_OUTCOME_COLUMNS = (("correct", "correct"), ("incorrect", "incorrect"), ("halted", "halted"), ("errors", "error"))
+
+
 def summarize(records: Iterable[dict[str, Any]], n_questions: int | None = None) -> list[dict[str, Any]]:
     """One row per trial: counts by outcome, tokens, cost, and the cumulative success rate."""
     records = list(records)
@@ -30,19 +34,16 @@ def summarize(records: Iterable[dict[str, Any]], n_questions: int | None = None)
     rows, solved = [], set()
     for trial in sorted({r["trial"] for r in records}):
         these = [r for r in records if r["trial"] == trial]
-        counts = {kind: 0 for kind in ("correct", "incorrect", "halted", "error")}
-        for record in these:
-            counts[outcome(record)] += 1
-        solved |= {r["question_id"] for r in these if outcome(r) == "correct"}
+        kinds = [outcome(r) for r in these]
+        solved |= {r["question_id"] for r, kind in zip(these, kinds) if kind == "correct"}
         rows.append({
-            "trial": trial, "attempted": len(these), **counts, "solved": len(solved),
+            "trial": trial, "attempted": len(these),
+            **{column: kinds.count(kind) for column, kind in _OUTCOME_COLUMNS}, "solved": len(solved),
             "success_rate": round(len(solved) / n_questions, 4),
             "input_tokens": sum(r.get("input_tokens", 0) for r in these),
             "output_tokens": sum(r.get("output_tokens", 0) for r in these),
             "cost_usd": round(sum(r.get("cost_usd", 0.0) for r in these), 6),
         })
-    for row in rows:  # "errors" reads better in a table header than "error"
-        row["errors"] = row.pop("error")
     return rows
 
 

@@ -377,12 +377,14 @@ def estimate_cost(agent: str, rows: list[dict[str, Any]], model: LLM, n_trials: 
     Prompts are counted with the model's own tokenizer; each ReAct step is assumed to add one
     reply plus a 150-token observation to the prompt. No model call is made.
     """
+    from .hotpotqa import supporting_context
+
     steps = agent_options.get("max_steps", 6) if agent == "react" else 1
     max_tokens = agent_options.get("max_tokens") or model.max_tokens
     calls = input_tokens = 0
     for row in rows:
         base = model.count_tokens(prompt_set["template"].replace("{examples}", prompt_set["examples"])
-                                  + row["question"] + (_context_text(row) if agent == "cot_context" else ""))
+                                  + row["question"] + (supporting_context(row) if agent == "cot_context" else ""))
         per_attempt = sum(base + k * (max_tokens + 150) for k in range(steps))
         reflect = model.count_tokens(prompt_set["reflect_examples"]) + steps * (max_tokens + 150)
         calls += n_trials * steps + (n_trials - 1) * int(strategy.reflects)
@@ -392,8 +394,3 @@ def estimate_cost(agent: str, rows: list[dict[str, Any]], model: LLM, n_trials: 
             "max_input_tokens": input_tokens, "max_output_tokens": output_tokens,
             "max_cost_usd": cost_usd(model.name, input_tokens, output_tokens, prices),
             "model": model.name}
-
-
-def _context_text(row: dict[str, Any]) -> str:
-    from .hotpotqa import supporting_context
-    return supporting_context(row)
