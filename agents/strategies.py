@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import enum
 
-from .prompts import LAST_ATTEMPT_HEADER, REFLECTIONS_HEADER
+from typing import Callable
 
 
 class ReinAgentStrategy(enum.Enum):
@@ -30,7 +30,8 @@ class ReinAgentStrategy(enum.Enum):
         the wrong page; next time search the director first"). Reflections accumulate in an
         episodic memory and all of them are shown to every later attempt.
     LAST_ATTEMPT_AND_REINAGENT
-        Both: the last attempt's trace and the accumulated reflections.
+        Both: the last attempt's trace and the reflections. As in the original code, only the
+        *newest* reflection is shown with the trace (``max_reflections=None`` shows them all).
 
     Values are the names used in result folders. ``REFLEXION`` / ``LAST_ATTEMPT_AND_REFLEXION``
     (the original code's names) and ``reinAgent`` / ``LAST_ATTEMPT_AND_reinAgent`` (the seed's
@@ -78,23 +79,97 @@ class ReinAgentStrategy(enum.Enum):
 # The seed code's spelling of the class name.
 reinAgentStrategy = ReinAgentStrategy
 
+# How the carried-over memory is introduced (task-agnostic wording: a question, a game, a function).
+LAST_ATTEMPT_HEADER = "You have attempted this before and failed. Your last attempt was:"
+LAST_ATTEMPT_END = "(END OF PREVIOUS ATTEMPT)"
+REFLECTIONS_HEADER = ("You have attempted this before and failed. "
+                      "Your notes from those attempts, to use now:")
 
-def format_memory(strategy: ReinAgentStrategy, question: str, last_attempt: str,
-                  reflections: list[str]) -> str:
+# The original kept about 1,600 tokens of the previous trace; longer traces crowd out the attempt.
+LAST_ATTEMPT_TOKENS = 1600
+_DEFAULT = object()
+
+
+def default_max_reflections(strategy: ReinAgentStrategy) -> int | None:
+    """How many reflections a strategy shows by default: the original's choices.
+
+    >>> default_max_reflections(ReinAgentStrategy.LAST_ATTEMPT_AND_REINAGENT), default_max_reflections(ReinAgentStrategy.REINAGENT)
+    (1, None)
+    """
+    return 1 if strategy is ReinAgentStrategy.LAST_ATTEMPT_AND_REINAGENT else None
+
+
+def shown_reflections(strategy: ReinAgentStrategy, reflections: list[str],
+                      max_reflections: "int | None | object" = _DEFAULT) -> list[str]:
+    """The part of the memory the next attempt sees: the newest ``max_reflections`` (all if None).
+
+    >>> shown_reflections(ReinAgentStrategy.LAST_ATTEMPT_AND_REINAGENT, ["a", "b", "c"])
+    ['c']
+    >>> shown_reflections(ReinAgentStrategy.REINAGENT, ["a", "b", "c"], max_reflections=2)
+    ['b', 'c']
+    """
+    if not strategy.reflects:
+        return []
+    cap = default_max_reflections(strategy) if max_reflections is _DEFAULT else max_reflections
+    notes = [note for note in reflections if note]
+    return notes[-cap:] if cap else notes
+
+
+def trim_trace(trace: str, max_tokens: int, count_tokens: Callable[[str], int]) -> str:
+    """Shorten a trace to ``max_tokens``: the longest observations go first (they are what grows),
+    then whole lines from the end, marked, so what is shown always says it was cut.
+
+    >>> pad = "Thought 1: t\\nObservation 1: " + "long " * 50 + "\\nObservation 2: short"
+    >>> print(trim_trace(pad, 20, lambda s: len(s.split())))
+    Thought 1: t
+    Observation 1: [truncated]
+    Observation 2: short
+    >>> print(trim_trace("a b\\nc d\\ne f", 3, lambda s: len(s.split())))
+    a b
+    [... the rest of this trace was cut]
+    """
+    lines = trace.split("\n")
+    while count_tokens("\n".join(lines)) > max_tokens:
+        observations = [i for i, line in enumerate(lines)
+                        if line.startswith("Observation") and not line.endswith("[truncated]")]
+        if not observations:
+            break
+        longest = max(observations, key=lambda i: len(lines[i]))
+        label = lines[longest].split(":", 1)[0]
+        lines[longest] = f"{label}: [truncated]"
+    marker = "[... the rest of this trace was cut]"
+    if count_tokens("\n".join(lines)) > max_tokens:
+        while len(lines) > 1 and count_tokens("\n".join(lines + [marker])) > max_tokens:
+            lines.pop()
+        lines.append(marker)
+    return "\n".join(lines)
+
+
+def format_memory(strategy: ReinAgentStrategy, task_input: str, last_attempt: str,
+                  reflections: list[str], *, max_reflections: "int | None | object" = _DEFAULT,
+                  last_attempt_tokens: int = LAST_ATTEMPT_TOKENS,
+                  count_tokens: Callable[[str], int] | None = None) -> str:
     """The ``{memory}`` block of the next attempt's prompt under ``strategy``.
+
+    ``reflections`` is the whole episodic memory; :func:`shown_reflections` picks what is shown.
+    The last attempt is trimmed to ``last_attempt_tokens`` and framed by a header that says it
+    failed and an end marker.
 
     >>> print(format_memory(ReinAgentStrategy.REINAGENT, "Q?", "Thought: ...", ["Search the film first."]))
     <BLANKLINE>
-    You have tried this question before and failed. Your notes from those attempts, to use now:
+    You have attempted this before and failed. Your notes from those attempts, to use now:
     - Search the film first.
     <BLANKLINE>
     >>> format_memory(ReinAgentStrategy.NONE, "Q?", "Thought: ...", ["ignored"])
     ''
     """
+    from .llm.base import approx_token_count
+
     parts = []
-    if strategy.shows_last_attempt and last_attempt:
-        parts.append(f"{LAST_ATTEMPT_HEADER}\nQuestion: {question}\n{last_attempt.strip()}")
-    if strategy.reflects and reflections:
-        notes = "\n".join(f"- {note}" for note in reflections)
-        parts.append(f"{REFLECTIONS_HEADER}\n{notes}")
+    if strategy.shows_last_attempt and last_attempt.strip():
+        trace = trim_trace(last_attempt.strip(), last_attempt_tokens, count_tokens or approx_token_count)
+        parts.append(f"{LAST_ATTEMPT_HEADER}\n{task_input}\n{trace}\n{LAST_ATTEMPT_END}")
+    notes = shown_reflections(strategy, reflections, max_reflections)
+    if notes:
+        parts.append(REFLECTIONS_HEADER + "\n" + "\n".join(f"- {note}" for note in notes))
     return "\n" + "\n\n".join(parts) + "\n" if parts else ""

@@ -35,9 +35,9 @@ def main(argv: list[str] | None = None) -> float:
     args = parser.parse_args(argv)
     n_questions = args.questions or (30 if args.small else 100)
 
-    from agents.hotpotqa import load_hotpotqa
-    from agents.runner import run_trials
-    from agents.scripted import ScriptedHotpotModel
+    from agents.tasks.hotpotqa.data import load_hotpotqa
+    from agents.engine.runner import run_trials
+    from agents.testing.scripted import ScriptedHotpotModel
     import pandas  # noqa: F401  (counted in the baseline, as every run needs it)
     import tqdm.auto  # noqa: F401
 

@@ -29,7 +29,7 @@ from common import SAMPLE, bench_parser  # puts the repo on sys.path too
 
 def critical_paths(frame, latency: float, concurrency: int) -> dict[str, float]:
     """The three floors described in the module docstring, in seconds."""
-    per_question = frame.groupby("question_id").llm_calls.sum()
+    per_question = frame.groupby("sample_id").llm_calls.sum()
     per_trial = frame.groupby("trial").llm_calls
     waves = sum(max(int(calls.max()), math.ceil(int(calls.sum()) / concurrency)) for _, calls in per_trial)
     return {"single": per_question.max() * latency,
@@ -46,10 +46,10 @@ def main(argv: list[str] | None = None) -> float:
     args = parser.parse_args(argv)
     n_questions = args.questions or (20 if args.small else 100)
 
-    from agents.hotpotqa import load_hotpotqa
+    from agents.tasks.hotpotqa.data import load_hotpotqa
     from agents.llm import make_llm
-    from agents.runner import run_trials
-    from tests.fake_openai_server import FakeOpenAIServer, FakeOpenAIServerProcess, scripted_brain
+    from agents.engine.runner import run_trials
+    from agents.testing.fake_server import FakeOpenAIServer, FakeOpenAIServerProcess, scripted_brain
 
     questions = load_hotpotqa(SAMPLE).head(n_questions)
     print(f"P1 concurrency: {n_questions} questions x {args.trials} trials, ReAct + REINAGENT, "
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> float:
             floors = critical_paths(frame, args.latency, concurrency)
             rows.append((concurrency, wall, floors, stats, same, len(frame), int(frame.llm_calls.sum())))
 
-    calls_per_question = frame.groupby("question_id").llm_calls.sum()
+    calls_per_question = frame.groupby("sample_id").llm_calls.sum()
     per_trial_max = frame.groupby("trial").llm_calls.max().tolist()
     print(f"attempts {rows[0][5]}, model calls {rows[0][6]} (serial floor {rows[0][6] * args.latency:.2f} s); "
           f"longest question: {calls_per_question.max()} calls; longest per trial: {per_trial_max}")

@@ -46,9 +46,9 @@ def main(argv: list[str] | None = None) -> float:
                              "reflection call evicts the acting prompt's prefix (for comparison)")
     args = parser.parse_args(argv)
 
-    from agents.hotpotqa import load_hotpotqa
+    from agents.tasks.hotpotqa.data import load_hotpotqa
     from agents.llm import make_llm
-    from agents.runner import run_trials
+    from agents.engine.runner import run_trials
 
     question = load_hotpotqa(SAMPLE).iloc[args.question: args.question + args.questions]
     local_options = {"kv_states_bytes": 0} if args.no_kv_states else {}
@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> float:
         print(f"{i:>4} {kind:>7} {prompt_tokens:>7} {cached:>7} {prompt_tokens - cached:>9} "
               f"{cached / prompt_tokens:>6.1%} {latency:>7.2f}")
     for row in frame.itertuples():
-        print(f"{row.question_id} trial {row.trial}: {row.llm_calls} calls, {row.input_tokens} prompt tokens, "
+        print(f"{row.sample_id} trial {row.trial}: {row.llm_calls} calls, {row.input_tokens} prompt tokens, "
               f"{row.cached_tokens} cached, error={row.error}")
     errors = frame.error.notna().sum()
     total_in, total_cached = int(frame.input_tokens.sum()), int(frame.cached_tokens.sum())

@@ -35,10 +35,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     n_questions = args.questions or (20 if args.small else 100)
 
-    from agents.hotpotqa import load_hotpotqa
+    from agents.tasks.hotpotqa.data import load_hotpotqa
     from agents.llm import make_llm
-    from agents.runner import run_trials
-    from tests.fake_openai_server import FakeOpenAIServer, FaultPlan, scripted_brain
+    from agents.engine.runner import run_trials
+    from agents.testing.fake_server import FakeOpenAIServer, FaultPlan, scripted_brain
 
     questions = load_hotpotqa(SAMPLE).head(n_questions)
 
@@ -61,8 +61,8 @@ def main(argv: list[str] | None = None) -> int:
             faulted, faulted_wall = one_run(server, root, "faulted")
             stats = server.stats()
 
-    expected = set(zip(clean.question_id, clean.trial))
-    got = set(zip(faulted[faulted.error.isna()].question_id, faulted[faulted.error.isna()].trial))
+    expected = set(zip(clean.sample_id, clean.trial))
+    got = set(zip(faulted[faulted.error.isna()].sample_id, faulted[faulted.error.isna()].trial))
     lost = len(expected - got)
     errors = int(faulted.error.notna().sum())
     identical = comparable(clean) == comparable(faulted)

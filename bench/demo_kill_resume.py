@@ -58,7 +58,7 @@ def main() -> None:
     print(resumed.stdout.strip())
     manifest = json.loads((run_dir / "manifest.json").read_text())
     after = [json.loads(line) for line in attempts.read_text().splitlines() if line.strip()]
-    keys = [(r["question_id"], r["trial"]) for r in after]
+    keys = [(r["sample_id"], r["trial"]) for r in after]
     rerun = len(keys) - len(set(keys))
     print(f"attempts on disk: {len(after)} ({len(before)} before the kill); attempts run twice: {rerun}")
     print(f"manifest sessions: {manifest['sessions']}; counters: {json.dumps(manifest['counters'])}")

@@ -18,7 +18,7 @@ def sample_path():
 
 @pytest.fixture(scope="session")
 def sample(sample_path):
-    from agents.hotpotqa import load_hotpotqa
+    from agents.tasks.hotpotqa.data import load_hotpotqa
     return load_hotpotqa(sample_path)
 
 

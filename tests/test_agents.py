@@ -2,9 +2,8 @@
 import pytest
 
 from agents import CoTAgent, ReactAgent, ReactReflectAgent, ReinAgentStrategy
-from agents.base import truncate_scratchpad
 from agents.llm import LLM, Completion
-from agents.prompts import LAST_ATTEMPT_HEADER, REFLECTIONS_HEADER
+from agents.strategies import LAST_ATTEMPT_END, LAST_ATTEMPT_HEADER, REFLECTIONS_HEADER, trim_trace
 
 STRATEGIES = list(ReinAgentStrategy.__members__.values())
 UNIQUE_STRATEGIES = list(ReinAgentStrategy)
@@ -73,58 +72,79 @@ def test_second_trial_sees_what_the_strategy_promises(kind, strategy):
     assert len(reflection_prompts) == int(strategy.reflects)
     seen = acting_prompts[0]
     assert (LAST_ATTEMPT_HEADER in seen) == strategy.shows_last_attempt
-    assert (first.scratchpad in seen) == strategy.shows_last_attempt
+    assert (first.trajectory in seen) == strategy.shows_last_attempt
     assert (REFLECTIONS_HEADER in seen) == strategy.reflects
-    assert second.last_attempt == (first.scratchpad if strategy.shows_last_attempt else "")
+    assert second.last_attempt == (first.trajectory if strategy.shows_last_attempt else "")
     assert len(second.reflections) == int(strategy.reflects)
     if strategy.reflects:
-        assert first.scratchpad in reflection_prompts[0]  # the reflection is about the failed attempt
+        assert first.trajectory in reflection_prompts[0]  # the reflection is about the failed attempt
 
 
 @pytest.mark.parametrize("kind", ["react", "cot_context"])
-def test_reinagent_memory_accumulates_and_last_attempt_replaces(kind):
+def test_reinagent_memory_accumulates_and_every_reflection_is_shown(kind):
     model = Recorder(react_reply if kind == "react" else cot_reply)
-    agent = make_agent(kind, ReinAgentStrategy.LAST_ATTEMPT_AND_REINAGENT, model)
+    agent = make_agent(kind, ReinAgentStrategy.REINAGENT, model)
     attempts = [agent.run() for _ in range(4)]
     assert [len(a.reflections) for a in attempts] == [0, 1, 2, 3]
     assert attempts[3].reflections[:2] == attempts[2].reflections  # accumulating, never rewritten
-    assert attempts[3].last_attempt == attempts[2].scratchpad       # replaced by the latest
+
+
+@pytest.mark.parametrize("kind", ["react", "cot_context"])
+def test_last_attempt_and_reinagent_shows_only_the_newest_reflection_by_default(kind):
+    # The original code shows the last trace plus only the newest reflection.
+    model = Recorder(react_reply if kind == "react" else cot_reply)
+    agent = make_agent(kind, ReinAgentStrategy.LAST_ATTEMPT_AND_REINAGENT, model)
+    attempts = [agent.run() for _ in range(4)]
+    assert [len(a.reflections) for a in attempts] == [0, 1, 1, 1]
+    assert len(agent.reflections) == 3                              # the memory keeps them all
+    assert attempts[3].reflections == [attempts[3].reflection]      # the newest is the one shown
+    assert attempts[3].last_attempt == attempts[2].trajectory       # replaced by the latest
     last_prompt = [p for p in model.prompts if not p.rstrip().endswith("Reflection:")][-1]
-    assert last_prompt.count(LAST_ATTEMPT_HEADER) == 1
+    assert last_prompt.count(LAST_ATTEMPT_HEADER) == 1 and last_prompt.count("\n- ") == 1
+    every = make_agent(kind, ReinAgentStrategy.LAST_ATTEMPT_AND_REINAGENT, Recorder(model.reply),
+                       max_reflections=None)
+    assert [len(every.run().reflections) for _ in range(4)] == [0, 1, 2, 3]
 
 
 def test_correct_answer_gets_correct_observation_and_stops_memory():
     model = Recorder(cot_reply)
     agent = make_agent("cot_no_context", "reinagent", model, evaluator=lambda a: a == "wrong")
     attempt = agent.run()
-    assert attempt.correct and attempt.scratchpad.endswith("Observation: Answer is CORRECT")
+    assert attempt.correct and attempt.trajectory.endswith("Observation: Answer is CORRECT")
     assert agent.solved
 
 
 def test_agent_does_not_trust_the_model_s_own_verdict():
     # the reply claims "Answer is CORRECT" after its Finish; only the evaluator decides
     attempt = make_agent("cot_context", "none", Recorder(cot_reply)).run()
-    assert not attempt.correct and attempt.scratchpad.endswith("Answer is INCORRECT")
+    assert not attempt.correct and attempt.trajectory.endswith("Answer is INCORRECT")
 
 
 def test_react_halts_after_max_steps_and_counts_invalid_actions():
     model = Recorder(lambda p: " hmm.\nAction 1: Ask[someone]")
     attempt = make_agent("react", "none", model, max_steps=3).run()
     assert attempt.halted and attempt.steps == 3 and attempt.invalid_actions == 3
-    assert "Invalid action" in attempt.scratchpad and attempt.answer == ""
+    assert "Invalid action" in attempt.trajectory and attempt.answer == ""
 
 
-def test_react_halts_on_context_budget_in_model_tokens():
+def test_react_halts_on_prompt_length_but_never_before_its_first_step():
     model = Recorder(lambda p: " Look.\nAction 1: Search[X]")
-    attempt = make_agent("react", "none", model, context_budget=10).run()
-    assert attempt.halted and attempt.steps == 0 and attempt.llm_calls == 0
+    attempt = make_agent("react", "none", model, max_prompt_tokens=10).run()
+    assert attempt.halted and attempt.steps == 1 and attempt.llm_calls == 1
+
+
+def test_react_prompt_limit_defaults_to_the_original_3896_tokens():
+    agent = make_agent("react", "none", Recorder(react_reply))
+    assert agent.max_prompt_tokens == 3896
+    small = make_agent("react", "none", Recorder(react_reply, context_window=2048))
+    assert small.max_prompt_tokens == 2048 - small.max_tokens  # never past the model's window
 
 
 def test_thought_only_reply_gets_a_second_call_for_the_action():
     replies = iter([" I need to search.", " Search[Lexington]", " Done.\nAction 2: Finish[x]"])
     model = Recorder(lambda p: next(replies))
     attempt = make_agent("react", "none", model).run()
-    assert attempt.llm_calls == 3 and "Action 1: Search[Lexington]" in attempt.scratchpad
+    assert attempt.llm_calls == 3 and "Action 1: Search[Lexington]" in attempt.trajectory
 
 
 def test_backend_failure_is_recorded_not_raised():
@@ -140,7 +160,7 @@ def test_restore_rebuilds_memory_without_calls():
     attempts = [agent.run() for _ in range(3)]
     fresh = make_agent("cot_no_context", "reinagent", Recorder(cot_reply))
     fresh.restore(attempts)
-    assert fresh.reflections == attempts[-1].reflections and fresh.last_attempt == attempts[-1].scratchpad
+    assert fresh.reflections == agent.reflections and fresh.last_attempt == attempts[-1].trajectory
     assert fresh.run().trial == 4
 
 
@@ -167,7 +187,7 @@ def test_bad_construction_is_a_clear_error():
 def test_reflection_prompt_shortens_longest_observations_first():
     pad = "\n".join(["Thought 1: a", "Observation 1: " + "x " * 400, "Thought 2: b",
                      "Observation 2: " + "y " * 50, "Action 2: Finish[z]"])
-    short = truncate_scratchpad(pad, 120, lambda s: len(s.split()))
+    short = trim_trace(pad, 120, lambda s: len(s.split()))
     assert "Observation 1: [truncated]" in short and ("y " * 50).strip() in short
     assert "Thought 1: a" in short and "Action 2: Finish[z]" in short
 
@@ -186,3 +206,48 @@ def test_no_reflection_on_a_failed_call():
     assert agent.run().error is not None
     second = agent.run()
     assert second.error is None and second.reflections == []  # nothing to diagnose in an outage
+
+
+def test_reflection_opening_with_a_blank_line_is_kept_and_an_empty_one_is_not_memory():
+    replies = {"n": 0}
+
+    def reply(prompt):
+        if prompt.rstrip().endswith("Reflection:"):
+            replies["n"] += 1
+            return "\n\nI searched the wrong page.\n\nPrevious trial: x" if replies["n"] == 1 else "   "
+        return " Hm.\nAction: Finish[wrong]"
+
+    agent = make_agent("cot_no_context", "reinagent", Recorder(reply))
+    attempts = [agent.run() for _ in range(3)]
+    assert attempts[1].reflection == "I searched the wrong page."
+    assert attempts[2].reflection == "" and agent.reflections == ["I searched the wrong page."]
+    assert all("wrote nothing" not in note for a in attempts for note in a.reflections)
+
+
+def test_long_observations_are_cut_with_a_marker():
+    class LongStore(TinyStore):
+        def search(self, title):
+            return "word " * 1000
+
+    agent = ReactAgent("Q?", docstore=LongStore(), llm=Recorder(react_reply), evaluator=lambda a: False)
+    observation = agent.run().trajectory.split("Observation 1: ", 1)[1].split("\n")[0]
+    assert observation.endswith("[observation cut at 2000 characters]") and len(observation) < 2100
+
+
+def test_last_attempt_is_trimmed_framed_and_never_stops_the_next_attempt():
+    class HugeStore(TinyStore):
+        def search(self, title):
+            return "page " * 390  # under the 2,000-character cut, but six of them fill a context
+
+    def reply(prompt):
+        step = prompt.rsplit("Thought ", 1)[-1].split(":")[0]
+        return f" Keep looking.\nAction {step}: Search[More {step}]"
+
+    model = Recorder(reply, context_window=4096)
+    agent = ReactAgent("Q?", docstore=HugeStore(), llm=model, evaluator=lambda a: False,
+                       strategy="last_attempt", max_steps=6)
+    attempts = [agent.run() for _ in range(4)]
+    assert all(a.steps >= 1 for a in attempts)  # no flip-flop: every trial acts
+    memory = agent.memory
+    assert LAST_ATTEMPT_HEADER in memory and LAST_ATTEMPT_END in memory
+    assert agent.llm.count_tokens(memory) <= 1600 + 40

@@ -9,7 +9,7 @@ import pytest
 import requests
 import wikipedia
 
-from agents.docstore import NO_PAGE, OfflineDocstore, WikipediaDocstore, make_docstore
+from agents.tasks.hotpotqa.docstore import NO_PAGE, OfflineDocstore, WikipediaDocstore, make_docstore
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -178,3 +178,68 @@ def test_live_found_page_then_lookup(monkeypatch):
     assert store.lookup("mall") == "(Result 1 / 2) Opry Mills is a mall in Nashville."
     assert store.lookup("mall") == "(Result 2 / 2) The mall flooded in 2010."
     assert store.lookup("mall") == "No more results."
+
+
+# --- the probe the runner makes before a live run ------------------------------------------------
+
+def test_probe_without_network_fails_fast_with_what_to_do():
+    # No network here (or where it runs offline): a clear error within a few seconds, not a run
+    # on "could not be reached" observations. Where a network exists this just passes.
+    started = time.monotonic()
+    try:
+        WikipediaDocstore().check_reachable()
+    except ConnectionError as error:
+        message = str(error)
+        assert message.startswith("Wikipedia could not be reached within 3 s (")
+        assert "use --docstore offline (HotPotQA's paragraphs" in message
+    assert time.monotonic() - started < 6
+
+
+def test_probe_of_a_closed_port_fails_fast(monkeypatch):
+    monkeypatch.setattr(wikipedia.wikipedia, "API_URL", "http://127.0.0.1:9/w/api.php")
+    started = time.monotonic()
+    with pytest.raises(ConnectionError, match=r"within 2 s \(ConnectionError: connection refused\): "
+                                              r"use --docstore offline"):
+        WikipediaDocstore().check_reachable(timeout=2)
+    assert time.monotonic() - started < 3
+
+
+def test_probe_of_a_hanging_network_is_bounded(monkeypatch):
+    monkeypatch.setattr(requests, "get", lambda *a, **k: time.sleep(30))   # like a DNS lookup that hangs
+    started = time.monotonic()
+    with pytest.raises(ConnectionError, match=r"within 0\.5 s \(TimeoutError"):
+        WikipediaDocstore().check_reachable(timeout=0.5)
+    assert time.monotonic() - started < 2
+
+
+def test_probe_passes_when_wikipedia_answers(monkeypatch):
+    class Reply:
+        def raise_for_status(self):
+            pass
+
+        def json(self):
+            return {"query": {"general": {"sitename": "Wikipedia"}}}
+
+    seen = {}
+
+    def get(url, **kwargs):
+        seen.update(url=url, **kwargs)
+        return Reply()
+
+    monkeypatch.setattr(requests, "get", get)
+    assert WikipediaDocstore().check_reachable(timeout=1) is None
+    assert seen["url"] == wikipedia.wikipedia.API_URL and seen["timeout"] == 1
+    assert seen["headers"]["User-Agent"]
+
+
+def test_probe_refuses_a_page_that_is_not_the_api(monkeypatch):
+    class Portal:            # a captive portal or proxy answers 200 with HTML
+        def raise_for_status(self):
+            pass
+
+        def json(self):
+            raise ValueError("Expecting value: line 1 column 1 (char 0)")
+
+    monkeypatch.setattr(requests, "get", lambda *a, **k: Portal())
+    with pytest.raises(ConnectionError, match=r"\(ValueError: Expecting value"):
+        WikipediaDocstore().check_reachable(timeout=1)

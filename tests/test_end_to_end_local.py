@@ -9,9 +9,9 @@ import pytest
 pytest.importorskip("llama_cpp", reason="the embedded model needs llama-cpp-python (requirements.txt)")
 
 from agents import CoTAgent, ReactAgent, ReinAgentStrategy, make_llm  # noqa: E402
-from agents.docstore import OfflineDocstore  # noqa: E402
-from agents.evaluate import exact_match_evaluator  # noqa: E402
-from agents.hotpotqa import supporting_context  # noqa: E402
+from agents.tasks.hotpotqa.docstore import OfflineDocstore  # noqa: E402
+from agents.tasks.hotpotqa.scoring import exact_match_evaluator  # noqa: E402
+from agents.tasks.hotpotqa.data import supporting_context  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +30,7 @@ def _check(attempts, strategy):
     for attempt in attempts:
         assert attempt.error is None, attempt.error
         assert attempt.llm_calls >= 1 and attempt.input_tokens > 0 and attempt.output_tokens > 0
-        assert isinstance(attempt.correct, bool) and attempt.scratchpad
+        assert isinstance(attempt.correct, bool) and attempt.trajectory
     if len(attempts) == 2:
         assert attempts[1].trial == 2 and len(attempts[1].reflections) == 1
         assert attempts[1].reflections[0].strip()
@@ -43,7 +43,7 @@ def test_cot_with_context_two_trials_on_the_embedded_model(sample, local_llm):
                      strategy=ReinAgentStrategy.REINAGENT, question_id=record.id)
     attempts = _two_trials(agent)
     _check(attempts, ReinAgentStrategy.REINAGENT)
-    assert attempts[0].scratchpad.startswith("Thought:")
+    assert attempts[0].trajectory.startswith("Thought:")
 
 
 def test_react_two_trials_over_the_offline_docstore(sample, local_llm):
@@ -53,6 +53,6 @@ def test_react_two_trials_over_the_offline_docstore(sample, local_llm):
                        strategy=ReinAgentStrategy.REINAGENT, question_id=record.id, max_steps=4)
     attempts = _two_trials(agent)
     _check(attempts, ReinAgentStrategy.REINAGENT)
-    assert attempts[0].scratchpad.startswith("Thought 1:") and "Observation 1:" in attempts[0].scratchpad
+    assert attempts[0].trajectory.startswith("Thought 1:") and "Observation 1:" in attempts[0].trajectory
     # consecutive steps share the few-shot prefix: llama.cpp must not evaluate it again
     assert attempts[0].cached_tokens > 0.5 * attempts[0].input_tokens

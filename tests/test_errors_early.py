@@ -8,7 +8,7 @@ import socket
 
 import pytest
 
-from tests.fake_openai_server import FakeOpenAIServer, scripted_brain
+from agents.testing.fake_server import FakeOpenAIServer, scripted_brain
 
 pytest.importorskip("openai")
 
@@ -48,7 +48,7 @@ def nothing_written(root):
     (dict(concurrency=0), "concurrency must be >= 1"),
 ])
 def test_bad_arguments_fail_before_the_first_call(server, sample, tmp_path, bad, message):
-    from agents.runner import run_trials
+    from agents.engine.runner import run_trials
     options = dict(agent="react", strategy="reinagent", n_trials=2, llm=remote(server))
     options.update(bad)
     with pytest.raises(ValueError, match=message):
@@ -56,22 +56,30 @@ def test_bad_arguments_fail_before_the_first_call(server, sample, tmp_path, bad,
     assert server.completions == 0 and nothing_written(tmp_path / "root")
 
 
-def test_missing_openai_key_fails_at_construction(sample, tmp_path, monkeypatch):
-    from agents.llm import make_llm
-    from agents.runner import run_trials
+def test_missing_openai_key_fails_before_any_attempt(sample, tmp_path, monkeypatch):
+    from agents.llm import LLMCallError, make_llm
+    from agents.engine.runner import run_trials
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    with pytest.raises(ValueError, match="OPENAI_API_KEY"):
-        make_llm("openai:gpt-4o-mini")
-    with pytest.raises(ValueError, match="openai:gpt-4o-mini needs OPENAI_API_KEY"):
-        run_trials("cot_context", sample.head(3), n_trials=1, llm="openai:gpt-4o-mini",
+    model = make_llm("openai:gpt-4o-mini")            # building it needs no key (a dry run prices it)
+    with pytest.raises(LLMCallError, match="openai:gpt-4o-mini needs an OpenAI API key: set OPENAI_API_KEY"):
+        run_trials("cot_context", sample.head(3), n_trials=1, llm=model,
                    root=tmp_path / "root", progress=False)
     assert nothing_written(tmp_path / "root")
+
+
+def test_unknown_model_name_fails_before_any_attempt(server, sample, tmp_path):
+    from agents.llm import LLMCallError, make_llm
+    from agents.engine.runner import run_trials
+    model = make_llm("openai-compatible:gemma", base_url=server.base_url, timeout=2, max_retries=1)
+    with pytest.raises(LLMCallError, match=r"does not serve model 'gemma'; it serves: 'scripted'"):
+        run_trials("react", sample.head(3), n_trials=1, llm=model, root=tmp_path / "root", progress=False)
+    assert server.completions == 0 and nothing_written(tmp_path / "root")
 
 
 def test_unreachable_base_url_fails_before_any_attempt(sample, tmp_path):
     import time
     from agents.llm import LLMCallError
-    from agents.runner import run_trials
+    from agents.engine.runner import run_trials
     url = f"http://127.0.0.1:{_closed_port()}/v1"
     started = time.perf_counter()
     with pytest.raises(LLMCallError, match=r"cannot reach http://127\.0\.0\.1:\d+/v1: connection refused"):
@@ -83,7 +91,7 @@ def test_unreachable_base_url_fails_before_any_attempt(sample, tmp_path):
 
 def test_wrong_key_fails_before_any_attempt(sample, tmp_path):
     from agents.llm import LLMCallError, make_llm
-    from agents.runner import run_trials
+    from agents.engine.runner import run_trials
     with FakeOpenAIServer(scripted_brain(sample.head(3)), api_key="sk-right") as guarded:
         model = make_llm("openai-compatible:scripted", base_url=guarded.base_url, api_key="sk-wrong",
                          timeout=2, max_retries=3)
@@ -145,5 +153,21 @@ def test_cli_missing_openai_key(cli_available, sample_path, tmp_path, capsys, mo
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     status, err = cli(capsys, "run", "--agent", "cot_context", "--llm", "openai:gpt-4o-mini", "--questions", "2",
                       "--trials", "1", "--data", str(sample_path), "--out", str(tmp_path / "out"))
-    assert status == 1 and "OPENAI_API_KEY" in err
+    assert status == 1 and "set OPENAI_API_KEY" in err and "api_key=" not in err
     assert nothing_written(tmp_path / "out")
+
+
+def test_cli_dry_run_needs_no_key_and_no_network(cli_available, sample_path, tmp_path):
+    """The command a user types to price a run, in a fresh process without OPENAI_API_KEY."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
+    env.update(HOTPOTQA_PATH=str(sample_path), HTTPS_PROXY="http://127.0.0.1:9", HTTP_PROXY="http://127.0.0.1:9")
+    out = subprocess.run([sys.executable, "-m", "agents", "run", "--agent", "react", "--llm", "openai:gpt-4o",
+                          "--dry-run", "--questions", "3", "--out", str(tmp_path / "out")],
+                         capture_output=True, text=True, timeout=120, env=env,
+                         cwd=str(Path(__file__).resolve().parent.parent))
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "gpt-4o" in out.stdout and nothing_written(tmp_path / "out")

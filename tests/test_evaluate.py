@@ -1,7 +1,7 @@
 """EM and F1 with HotPotQA's answer normalization."""
 import pytest
 
-from agents.evaluate import exact_match, exact_match_evaluator, f1, normalize_answer
+from agents.tasks.hotpotqa.scoring import exact_match, exact_match_evaluator, f1, normalize_answer
 
 
 @pytest.mark.parametrize("text, normalized", [

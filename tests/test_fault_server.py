@@ -12,7 +12,8 @@ import urllib.request
 
 import pytest
 
-from tests.fake_openai_server import FAULT_KINDS, FakeOpenAIServer, FaultPlan, scripted_brain
+from agents.testing.compare import comparable
+from agents.testing.fake_server import FAULT_KINDS, FakeOpenAIServer, FaultPlan, scripted_brain
 
 openai = pytest.importorskip("openai")
 
@@ -22,10 +23,6 @@ N_R1 = 20                   # questions in the reduced R1 drill (the benchmark r
 BACKOFF = {"backoff_base": 0.005, "backoff_cap": 0.05}   # keep the tests fast
 
 
-def comparable(frame):
-    """Records without the fields that legitimately differ between runs (as in test_runner)."""
-    rows = frame.drop(columns=["latency_s", "cache_hits"]).to_dict("records")
-    return sorted(json.dumps(r, sort_keys=True, default=str) for r in rows)
 
 
 def remote(server, chat=True, **options):
@@ -37,7 +34,7 @@ def remote(server, chat=True, **options):
 
 
 def run(records, tmp_path, name, model, agent="react", trials=3, **kw):
-    from agents.runner import run_trials
+    from agents.engine.runner import run_trials
     return run_trials(agent, records, strategy="reinagent", n_trials=trials, llm=model,
                       root=tmp_path / "root", run_name=name, progress=False,
                       cache=kw.pop("cache", False), **kw)
@@ -114,7 +111,7 @@ def test_64_concurrent_requests_are_not_serialised():
 
 @pytest.fixture(scope="module")
 def backend_available():
-    pytest.importorskip("agents.llm_openai", reason="the openai-compatible backend is not written yet")
+    pytest.importorskip("agents.llm.openai", reason="the openai-compatible backend is not written yet")
 
 
 @pytest.mark.parametrize("chat", [True, False], ids=["chat", "completions"])
@@ -147,10 +144,10 @@ def test_non_retryable_400_fails_the_attempt_and_resume_retries_it(backend_avail
     with FakeOpenAIServer(scripted_brain(records), faults=plan) as server:
         first = run(records, tmp_path, "bad-request", remote(server), agent="cot_context")
         failed = first[first.error.notna()]
-        assert list(failed.question_id) == [records.id.iloc[0]]
+        assert list(failed.sample_id) == [records.id.iloc[0]]
         assert "400" in failed.error.iloc[0] or "rejected" in failed.error.iloc[0]
         assert server.faults_injected["400"] == 1, "a 400 must not be retried"
-        assert first[first.error.isna()].question_id.nunique() == 4   # the others went on
+        assert first[first.error.isna()].sample_id.nunique() == 4   # the others went on
         server.faults = FaultPlan()                                   # the server is healthy again
         resumed = run(records, tmp_path, "bad-request", remote(server), agent="cot_context")
         assert resumed.error.isna().all()
@@ -171,7 +168,7 @@ def test_r1_faulted_run_equals_the_fault_free_run(backend_available, sample, tmp
     assert stats["faulted"] >= 0.1 * stats["completions"], stats        # faults really happened
     assert set(stats["faults"]) == set(FAULT_KINDS), stats
     assert faulted.error.isna().all()
-    expected = set(zip(clean.question_id, clean.trial))
-    assert set(zip(faulted.question_id, faulted.trial)) == expected and len(faulted) == len(expected)
+    expected = set(zip(clean.sample_id, clean.trial))
+    assert set(zip(faulted.sample_id, faulted.trial)) == expected and len(faulted) == len(expected)
     assert comparable(faulted) == comparable(clean)
     assert stats["served"] == clean.llm_calls.sum()          # each model call answered exactly once

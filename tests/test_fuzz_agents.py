@@ -12,9 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agents import CoTAgent, ReactAgent
-from agents.docstore import OfflineDocstore
+from agents.tasks.hotpotqa.docstore import OfflineDocstore
 from agents.llm import LLM, Completion, approx_token_count
-from agents.parsing import parse_action
+from agents.llm import cut_at_stop
+from agents.reflexion import REFLECTION_STOP, clean_reflection
+from agents.tasks.hotpotqa.actors import parse_action
 
 PAGES = {"Opry Mills": ["Opry Mills is a super-regional shopping mall in Nashville, Tennessee.",
                         " It opened in 2000 on the former site of the Opryland USA theme park."],
@@ -96,7 +98,7 @@ def make_agent(kind, model, errors, strategy="none"):
 def check(attempt, kind, model, errors):
     assert attempt.error is None, attempt.error
     assert not errors, f"the docstore raised {errors[0]!r}"
-    assert isinstance(attempt.scratchpad, str) and attempt.llm_calls == model.calls
+    assert isinstance(attempt.trajectory, str) and attempt.llm_calls == model.calls
     assert 0 <= attempt.invalid_actions <= max(attempt.steps, 1)
     if kind == "react":
         # Either Finish was reached (with a non-empty answer) or the agent halted.
@@ -139,6 +141,9 @@ def test_no_reply_crashes_the_reflection_step(kind, first, reflection, second):
     model.replies, model.calls = [reflection] + list(second), 0   # the reflection is the next call
     attempt = agent.run()
     assert attempt.error is None and attempt.trial == 2
+    if not clean_reflection(cut_at_stop(reflection, REFLECTION_STOP)):  # an empty reflection is no memory
+        assert attempt.reflections == [] and attempt.reflection == ""
+        return
     assert len(attempt.reflections) == 1
     note = attempt.reflections[0]
     assert isinstance(note, str) and note and "\n" not in note and len(note) <= 600

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from agents import hotpotqa
-from agents.hotpotqa import COLUMNS, DatasetUnavailable, load_hotpotqa, supporting_context
+from agents.tasks.hotpotqa import data as hotpotqa
+from agents.tasks.hotpotqa.data import COLUMNS, DatasetUnavailable, load_hotpotqa, supporting_context
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

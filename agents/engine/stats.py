@@ -1,0 +1,270 @@
+"""Statistics for success-per-trial curves: the outcome matrix, bootstrap CIs, paired tests.
+
+Everything starts from the *outcome matrix*: one row per sample, one column per trial, True where
+the sample's latest attempt up to that trial is correct. A sample that stopped being retried (its
+feedback said success) carries its last answer forward, so under oracle feedback column k is
+"solved by trial k", and under self/judge feedback a wrong "success" stays wrong.
+
+Intervals resample *samples* (questions, games, problems) with replacement and keep each sample's
+whole row, so trials stay linked. Two runs are *paired* only on the sample ids they share.
+
+>>> recs = [{"sample_id": "a", "trial": 1, "correct": True},
+...         {"sample_id": "b", "trial": 1, "correct": False},
+...         {"sample_id": "b", "trial": 2, "correct": True}]
+>>> ids, m = outcome_matrix(recs, sample_ids=["a", "b", "c"], n_trials=2)
+>>> ids, m.astype(int).tolist()   # "c" never ran: it counts as incorrect
+(['a', 'b', 'c'], [[1, 1], [0, 1], [0, 0]])
+>>> ci = bootstrap_ci(m, n_resamples=2000, seed=0)
+>>> [round(float(r), 3) for r in ci.rate], bool(ci.low[1] <= ci.rate[1] <= ci.high[1])
+([0.333, 0.667], True)
+>>> mcnemar_exact([True] * 9 + [False], [False] * 9 + [True])
+McNemarResult(b=9, c=1, discordant=10, pvalue=0.021484375)
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+# Draws are made in blocks of resamples so that 10,000 resamples of 1,000 samples x 10 trials never
+# materialise one 100-million-cell array. numpy's Generator yields the same stream whether asked for
+# (R, n) indices at once or block by block, so the block size never changes a result.
+_BLOCK_CELLS = 4_000_000
+
+
+def sample_id_of(record: dict[str, Any]) -> str:
+    """The record's ``sample_id`` (older runs wrote ``question_id``)."""
+    sid = record.get("sample_id", record.get("question_id"))
+    if sid is None:
+        raise KeyError(f"record has no 'sample_id' (keys: {sorted(record)}); every attempt record "
+                       "must name its sample — re-export the run with the current runner")
+    return str(sid)
+
+
+def has_error(record: dict[str, Any]) -> bool:
+    """Whether the attempt failed with an error. A NaN (what a DataFrame round trip leaves for a
+    missing value) is no error.
+
+    >>> has_error({"error": None}), has_error({"error": float("nan")}), has_error({"error": "timeout"})
+    (False, False, True)
+    """
+    error = record.get("error")
+    return error is not None and error == error and error != ""
+
+
+def is_correct(record: dict[str, Any]) -> bool:
+    """Ground-truth correctness of one attempt; an error row is never correct."""
+    correct = record.get("correct")
+    return correct is not None and correct == correct and bool(correct) and not has_error(record)
+
+
+def outcome_matrix(records: Iterable[dict[str, Any]], sample_ids: Sequence[str] | None = None,
+                   n_trials: int | None = None) -> tuple[list[str], np.ndarray]:
+    """``(ids, matrix)``: ``matrix[i, k-1]`` is True when sample ``ids[i]``'s latest attempt with
+    trial <= k is correct (see the module doc).
+
+    ``sample_ids`` (the manifest's ``dataset_ids``) fixes the rows and so the denominator: samples
+    with no attempt are all-False rows. Without it the rows are the records' ids in first-seen order.
+    ``n_trials`` defaults to the highest trial in the records; later trials are ignored. When one
+    (sample, trial) appears twice (a resumed run) the later record wins.
+
+    >>> outcome_matrix([{"sample_id": "x", "trial": 1, "correct": True, "error": "timeout"}])[1]
+    array([[False]])
+    """
+    records = list(records)
+    if sample_ids is None:
+        ids = list(dict.fromkeys(sample_id_of(r) for r in records))
+    else:
+        ids = list(dict.fromkeys(str(s) for s in sample_ids))
+    if n_trials is None:
+        n_trials = max((int(r["trial"]) for r in records), default=1)
+    if n_trials < 1:
+        raise ValueError(f"n_trials must be >= 1, got {n_trials}")
+    row = {sid: i for i, sid in enumerate(ids)}
+    # Per (row, trial): the correctness of the attempt made at exactly that trial, if any.
+    made = np.zeros((len(ids), n_trials), dtype=bool)
+    value = np.zeros((len(ids), n_trials), dtype=bool)
+    strangers = set()
+    for record in records:
+        sid, trial = sample_id_of(record), int(record["trial"])
+        if sid not in row:
+            strangers.add(sid)
+            continue
+        if 1 <= trial <= n_trials:
+            made[row[sid], trial - 1] = True
+            value[row[sid], trial - 1] = is_correct(record)
+    if strangers:
+        warnings.warn(f"{len(strangers)} sample id(s) in the records are not in sample_ids and were "
+                      f"left out (e.g. {sorted(strangers)[:3]}); check the manifest's dataset_ids")
+    # Carry forward: the column of the latest attempt made so far, per row (-1 = none yet).
+    latest = np.where(made, np.arange(n_trials), -1)
+    latest = np.maximum.accumulate(latest, axis=1)
+    rows = np.arange(len(ids))[:, None]
+    matrix = np.where(latest >= 0, value[rows, np.maximum(latest, 0)], False)
+    return ids, matrix.astype(bool)
+
+
+def pair(ids_a: Sequence[str], matrix_a: np.ndarray, ids_b: Sequence[str],
+         matrix_b: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Restrict two runs to the sample ids they share (in ``ids_a``'s order) and to their common
+    trials, so that row i of both matrices is the same sample. Runs are paired on this
+    intersection only.
+
+    >>> ids, a, b = pair(["q1", "q2"], np.ones((2, 3), bool), ["q2", "q3"], np.zeros((2, 2), bool))
+    >>> ids, a.shape, b.shape
+    (['q2'], (1, 2), (1, 2))
+    """
+    where_b = {sid: i for i, sid in enumerate(ids_b)}
+    shared = [sid for sid in ids_a if sid in where_b]
+    if not shared:
+        raise ValueError("the two runs share no sample ids, so they cannot be paired; compare them "
+                         "unpaired with bootstrap_ci, or rerun both on the same dataset_ids")
+    where_a = {sid: i for i, sid in enumerate(ids_a)}
+    trials = min(matrix_a.shape[1], matrix_b.shape[1])
+    a = np.asarray(matrix_a, bool)[[where_a[s] for s in shared], :trials]
+    b = np.asarray(matrix_b, bool)[[where_b[s] for s in shared], :trials]
+    return shared, a, b
+
+
+def _resampled_rates(matrices: Sequence[np.ndarray], n_resamples: int, seed: int) -> list[np.ndarray]:
+    """Rates per trial under ``n_resamples`` bootstrap resamples of the rows, one ``(R, trials)``
+    array per matrix. All matrices share the same row draws (that is what makes a test *paired*).
+
+    The draw contract (what an independent check reproduces): ``rng = np.random.default_rng(seed)``
+    then, per resample, ``rng.integers(0, n, size=n)`` row indices.
+    """
+    n = matrices[0].shape[0]
+    rng = np.random.default_rng(seed)
+    out = [np.empty((n_resamples, m.shape[1])) for m in matrices]
+    block = max(1, _BLOCK_CELLS // max(1, n * max(m.shape[1] for m in matrices)))
+    for start in range(0, n_resamples, block):
+        stop = min(n_resamples, start + block)
+        idx = rng.integers(0, n, size=(stop - start, n))
+        for matrix, rates in zip(matrices, out):
+            rates[start:stop] = matrix[idx].mean(axis=1)
+    return out
+
+
+def _check_matrix(matrix: Any, name: str = "matrix") -> np.ndarray:
+    matrix = np.asarray(matrix, dtype=bool)
+    if matrix.ndim == 1:
+        matrix = matrix[:, None]
+    if matrix.ndim != 2 or matrix.shape[0] == 0:
+        raise ValueError(f"{name} must be a non-empty [n_samples, n_trials] array, got shape "
+                         f"{matrix.shape}; build it with outcome_matrix(records, sample_ids)")
+    return matrix
+
+
+def _check_resampling(n_resamples: int, level: float) -> None:
+    if n_resamples < 1:
+        raise ValueError(f"n_resamples must be >= 1, got {n_resamples} (10_000 is the default)")
+    if not 0 < level < 1:
+        raise ValueError(f"level is a coverage in (0, 1), e.g. 0.95; got {level}")
+
+
+@dataclass(frozen=True)
+class BootstrapCI:
+    """Per-trial success rate with its percentile bootstrap interval (arrays indexed by trial-1)."""
+    rate: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    n: int
+    n_resamples: int
+    level: float
+    seed: int
+
+
+def bootstrap_ci(matrix: Any, n_resamples: int = 10_000, level: float = 0.95,
+                 seed: int = 0) -> BootstrapCI:
+    """Percentile bootstrap CI of the per-trial rate: ``n_resamples`` (default 10,000) resamples of
+    the samples with replacement; the interval is the (1-level)/2 and (1+level)/2 quantiles (numpy's
+    default linear interpolation) of the resampled rates. Seeded: same inputs, same interval.
+
+    >>> ci = bootstrap_ci([[True], [True], [True]])
+    >>> float(ci.rate[0]), float(ci.low[0]), float(ci.high[0])   # no variation to resample
+    (1.0, 1.0, 1.0)
+    """
+    matrix = _check_matrix(matrix)
+    _check_resampling(n_resamples, level)
+    (rates,) = _resampled_rates([matrix], n_resamples, seed)
+    tail = (1 - level) / 2
+    low, high = np.quantile(rates, [tail, 1 - tail], axis=0)
+    return BootstrapCI(matrix.mean(axis=0), low, high, matrix.shape[0], n_resamples, level, seed)
+
+
+@dataclass(frozen=True)
+class McNemarResult:
+    """Discordant counts of a paired comparison and the exact two-sided p-value."""
+    b: int            # A right, B wrong
+    c: int            # A wrong, B right
+    discordant: int   # b + c: the only pairs the test looks at
+    pvalue: float
+
+
+def mcnemar_exact(a: Any, b: Any) -> McNemarResult:
+    """Exact McNemar test of two paired bool vectors (row i is the same sample in both).
+
+    p = min(1, 2 * P(X <= min(b, c))) with X ~ Binomial(b + c, 1/2), computed with integers (no
+    normal approximation, so it stays exact for few discordant pairs); p = 1 when b + c = 0.
+
+    >>> mcnemar_exact([True, False], [True, False])
+    McNemarResult(b=0, c=0, discordant=0, pvalue=1.0)
+    """
+    a, b_ = np.asarray(a, dtype=bool).ravel(), np.asarray(b, dtype=bool).ravel()
+    if a.shape != b_.shape:
+        raise ValueError(f"paired vectors differ in length ({a.size} vs {b_.size}); restrict both "
+                         "runs to their shared samples first with pair()")
+    n_b, n_c = int(np.sum(a & ~b_)), int(np.sum(~a & b_))
+    n = n_b + n_c
+    if n == 0:
+        return McNemarResult(n_b, n_c, 0, 1.0)
+    tail = Fraction(sum(math.comb(n, i) for i in range(min(n_b, n_c) + 1)), 2 ** n)
+    return McNemarResult(n_b, n_c, n, float(min(Fraction(1), 2 * tail)))
+
+
+@dataclass(frozen=True)
+class PairedBootstrap:
+    """Per-trial difference of rates (A - B), its percentile CI and a bootstrap p-value."""
+    diff: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    pvalue: np.ndarray
+    n: int
+    n_resamples: int
+    level: float
+    seed: int
+
+
+def paired_bootstrap(matrix_a: Any, matrix_b: Any, n_resamples: int = 10_000, level: float = 0.95,
+                     seed: int = 0) -> PairedBootstrap:
+    """Paired bootstrap of the per-trial difference of rates, A - B. Rows are resampled with the
+    same draws for both runs (row i must be the same sample: see :func:`pair`).
+
+    The p-value is two-sided, from the bootstrap distribution of the difference d*:
+    ``p = min(1, 2 * (min(#{d* <= 0}, #{d* >= 0}) + 1) / (R + 1))`` — twice the smaller tail mass at
+    zero (about the smallest 1 - level at which the percentile CI would exclude 0), with the usual
+    +1 so that a finite number of resamples never reports p = 0 (the floor is 2 / (R + 1)).
+
+    >>> pb = paired_bootstrap([[True]] * 8 + [[False]] * 2, [[False]] * 10, n_resamples=999)
+    >>> float(pb.diff[0]), float(pb.pvalue[0])   # no resample reaches 0
+    (0.8, 0.002)
+    """
+    a, b = _check_matrix(matrix_a, "matrix_a"), _check_matrix(matrix_b, "matrix_b")
+    if a.shape != b.shape:
+        raise ValueError(f"paired matrices differ in shape ({a.shape} vs {b.shape}); restrict both "
+                         "runs to their shared samples and trials first with pair()")
+    _check_resampling(n_resamples, level)
+    rates_a, rates_b = _resampled_rates([a, b], n_resamples, seed)
+    diffs = rates_a - rates_b
+    tail = (1 - level) / 2
+    low, high = np.quantile(diffs, [tail, 1 - tail], axis=0)
+    # A tie at exactly 0 counts on both sides (conservative); the tolerance absorbs float noise.
+    below = np.sum(diffs <= 1e-12, axis=0)
+    above = np.sum(diffs >= -1e-12, axis=0)
+    pvalue = np.minimum(1.0, 2 * (np.minimum(below, above) + 1) / (n_resamples + 1))
+    return PairedBootstrap(a.mean(axis=0) - b.mean(axis=0), low, high, pvalue, a.shape[0],
+                           n_resamples, level, seed)

@@ -1,0 +1,220 @@
+"""Model backends behind one small contract: ``complete(prompt) -> Completion``.
+
+Agents accept anything that can answer a prompt, wrapped once by :func:`as_llm`:
+
+>>> echo = as_llm(lambda prompt: "Thought: easy.\\nAction: Finish[Paris]\\nObservation: ...")
+>>> reply = echo.complete("Question: capital of France?", stop=["\\nObservation"])
+>>> reply.text                                   # cut client-side at the stop sequence
+'Thought: easy.\\nAction: Finish[Paris]'
+>>> reply.input_tokens > 0 and reply.output_tokens > 0
+True
+
+Backends are built at the edge with :func:`make_llm` (``"local"``, ``"local:/models/x.gguf"``,
+``"openai:gpt-4o-mini"``, ``"openai-compatible:qwen2.5-7b"`` with ``base_url=``, i.e. ``--base-url``);
+importing this module, or building a remote backend, touches no network, key or model file.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+DEFAULT_MAX_TOKENS = 192
+
+
+class LLMCallError(RuntimeError):
+    """A model call that failed for good: a non-retryable error, or retries exhausted.
+
+    The message names the backend, the status and a short reason, never a credential; ``status``
+    is the HTTP status (an int) or a word such as ``"timeout"``, ``"connection"``, ``"malformed"``.
+
+    >>> str(LLMCallError("openai-compatible:m failed: HTTP 400 (bad request)", status=400))
+    'openai-compatible:m failed: HTTP 400 (bad request)'
+    """
+
+    def __init__(self, message: str, *, backend: str | None = None, status: int | str | None = None,
+                 attempts: int = 1):
+        super().__init__(message)
+        self.backend = backend
+        self.status = status
+        self.attempts = attempts
+
+
+@dataclass(frozen=True)
+class Completion:
+    """One model call: the text and what it cost.
+
+    ``cached_tokens`` counts prompt tokens the backend did not have to evaluate (KV prefix reuse);
+    ``from_cache`` is True when the reply came from the persistent response cache, not the model.
+    """
+
+    text: str
+    input_tokens: int
+    output_tokens: int
+    cached_tokens: int = 0
+    latency_s: float = 0.0
+    from_cache: bool = False
+
+
+def approx_token_count(text: str) -> int:
+    """A tokenizer-free estimate (~4 characters a token, BPE's average on English prose).
+
+    Used where a backend has no offline tokenizer (remote APIs, plain callables) so that nothing
+    downloads a vocabulary at run time; the API's reported ``usage`` replaces it when present.
+
+    >>> approx_token_count("Thought 1: I need to search Opry Mills.")
+    10
+    """
+    return max(1, math.ceil(len(text) / 4))
+
+
+def cut_at_stop(text: str, stop: Iterable[str] | None) -> str:
+    """Cut ``text`` at the earliest stop sequence; backends may ignore ``stop``, we never rely on it.
+
+    >>> cut_at_stop("Search[X]\\nObservation 1: ...", ["\\nObservation"])
+    'Search[X]'
+    """
+    cut = len(text)
+    for marker in stop or ():
+        at = text.find(marker)
+        if marker and at != -1:
+            cut = min(cut, at)
+    return text[:cut]
+
+
+class LLM:
+    """Base class of every backend. Subclasses implement :meth:`_generate`.
+
+    ``name`` is a human-readable id (``"local:gemma-3-270m"``); :meth:`identity` is what keys the
+    response cache and goes into a run's manifest: backend, model and decoding settings.
+    ``context_window`` is the model's context length in its own tokens (agents budget with it).
+    """
+
+    name: str = "llm"
+    backend: str = "custom"
+    context_window: int = 8192
+    temperature: float = 0.0
+    max_tokens: int = DEFAULT_MAX_TOKENS
+
+    def _generate(self, prompt: str, stop: list[str], max_tokens: int) -> Completion:
+        raise NotImplementedError
+
+    def complete(self, prompt: str, *, stop: Iterable[str] | None = None,
+                 max_tokens: int | None = None) -> Completion:
+        """Answer ``prompt``; the reply is always cut at the first stop sequence."""
+        stop = list(stop or [])
+        started = time.perf_counter()
+        reply = self._generate(prompt, stop, max_tokens or self.max_tokens)
+        text = cut_at_stop(reply.text, stop)
+        latency = reply.latency_s or (time.perf_counter() - started)
+        return Completion(text, reply.input_tokens, reply.output_tokens, reply.cached_tokens,
+                          latency, reply.from_cache)
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens of ``text`` in this model's tokenizer (an estimate where none is available offline)."""
+        return approx_token_count(text)
+
+    def identity(self) -> dict[str, Any]:
+        """Everything that changes what this model answers: the response cache's key."""
+        return {"backend": self.backend, "model": self.name,
+                "temperature": self.temperature, "max_tokens": self.max_tokens}
+
+    def invoke(self, prompt: str) -> str:
+        """LangChain-style convenience: the reply text alone."""
+        return self.complete(prompt).text
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r})"
+
+
+class CallableLLM(LLM):
+    """A plain ``str -> str`` function as a model (tests, rules, a quick experiment).
+
+    >>> CallableLLM(str.upper).complete("finish[x]").text
+    'FINISH[X]'
+    """
+
+    backend = "callable"
+
+    def __init__(self, fn: Callable[[str], str], name: str | None = None):
+        self.fn = fn
+        self.name = name or getattr(fn, "__name__", "callable")
+
+    def _generate(self, prompt: str, stop: list[str], max_tokens: int) -> Completion:
+        text = str(self.fn(prompt))
+        return Completion(text, approx_token_count(prompt), approx_token_count(text))
+
+
+class LangChainLLM(LLM):
+    """Any LangChain chat model or LLM (``ChatOpenAI``, ``ChatOllama``, ``FakeListLLM``, ...).
+
+    The prompt is sent as one user message; token counts come from the reply's ``usage_metadata``
+    when the provider reports it, else from :func:`approx_token_count`.
+    """
+
+    backend = "langchain"
+
+    def __init__(self, model: Any):
+        self.model = model
+        model_id = getattr(model, "model_name", None) or getattr(model, "model", None)
+        self.name = f"{type(model).__name__}:{model_id}" if model_id else type(model).__name__
+        self.temperature = getattr(model, "temperature", None) or 0.0
+
+    def _generate(self, prompt: str, stop: list[str], max_tokens: int) -> Completion:
+        try:
+            reply = self.model.invoke(prompt, stop=stop or None)
+        except TypeError:  # models whose invoke takes no ``stop``: we cut client-side anyway
+            reply = self.model.invoke(prompt)
+        text = reply if isinstance(reply, str) else getattr(reply, "content", str(reply))
+        if isinstance(text, list):  # content blocks
+            text = "".join(part.get("text", "") if isinstance(part, dict) else str(part)
+                           for part in text)
+        usage = getattr(reply, "usage_metadata", None) or {}
+        return Completion(text, usage.get("input_tokens") or approx_token_count(prompt),
+                          usage.get("output_tokens") or approx_token_count(text))
+
+
+def as_llm(model: Any) -> LLM:
+    """Wrap whatever the user passed into an :class:`LLM`; an ``LLM`` is returned unchanged.
+
+    >>> as_llm(lambda p: "Finish[yes]").name
+    '<lambda>'
+    """
+    if isinstance(model, LLM):
+        return model
+    if hasattr(model, "invoke"):
+        return LangChainLLM(model)
+    if callable(model):
+        return CallableLLM(model)
+    raise TypeError(f"cannot use {type(model).__name__} as a model: pass an LLM from make_llm(), "
+                    "a LangChain chat model/LLM (anything with .invoke) or a str -> str callable")
+
+
+SPEC_FORMS = ("local", "local:<path.gguf>", "openai:<model>",
+              "openai-compatible:<model> (with --base-url)")
+
+
+def make_llm(spec: str = "local", **options: Any) -> LLM:
+    """Build a backend from a spec string. Options go to the backend's constructor.
+
+    >>> make_llm("gpt-4")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown model spec 'gpt-4'; use one of: local, local:<path.gguf>, openai:<model>, openai-compatible:<model> (with --base-url)
+
+    The OpenAI-style backends take ``endpoint="completions"`` or ``"chat"`` (see
+    :mod:`agents.llm.openai` for the defaults); nothing is sent until the first call or
+    ``check_reachable()``, and ``openai:`` needs ``OPENAI_API_KEY`` only then.
+    """
+    kind, _, rest = str(spec).partition(":")
+    if kind == "local":
+        from .local import LocalLLM
+        return LocalLLM(model_path=rest or None, **options)
+    if kind == "openai" and rest:
+        from .openai import OpenAILLM
+        return OpenAILLM(model=rest, **options)
+    if kind == "openai-compatible":
+        from .openai import OpenAICompatibleLLM
+        return OpenAICompatibleLLM(model=rest or options.pop("model", None), **options)
+    raise ValueError(f"unknown model spec {spec!r}; use one of: {', '.join(SPEC_FORMS)}")

@@ -1,0 +1,456 @@
+"""OpenAI and OpenAI-compatible HTTP backends (vLLM, llama.cpp's server, Ollama, LM Studio, ...).
+
+Both use the real ``openai`` client with its own retries switched off: the retry policy lives here,
+in one place, so it is the same for every server and is tested against a loopback server.
+
+- Retryable: 429 (waiting as long as ``retry-after-ms`` / ``Retry-After`` asks), 408, 409, 5xx,
+  timeouts, connection errors and malformed (non-JSON) replies; exponential backoff with jitter,
+  at most ``max_retries`` retries.
+- Anything else (400, 401, 403, 404, 422, ...) raises at once.
+- Either way the failure is an :class:`~agents.llm.LLMCallError` naming the backend, the status and
+  a short reason. The API key lives only inside the ``openai`` client: it is in no attribute,
+  ``repr``, :meth:`identity` or error message of ours.
+
+Token counts come from the reply's ``usage`` (with OpenAI's ``cached_tokens``), else from
+:func:`~agents.llm.approx_token_count`: no tokenizer is downloaded (no tiktoken), so counting works
+offline and a dry run needs neither a key nor a network.
+
+Which endpoint (``endpoint=``):
+
+- ``openai-compatible`` posts to ``/completions`` by default: the kit's prompts are completion-style
+  transcripts with few-shots (``Thought 1: ... Action 1: ...``) that the model must *continue*. The
+  chat endpoint wraps them in the model's chat template as one user turn, and a base model (the
+  embedded Gemma 3 270M, most GGUFs served for research) then answers the "user" instead of
+  continuing the transcript: 0/10 where the same model scored 2/10 on raw text. vLLM, llama.cpp,
+  Ollama and LM Studio all serve ``/completions``; pass ``endpoint="chat"`` (``--endpoint chat``)
+  for an instruction-tuned model, or a server that offers only chat.
+- ``openai`` posts to ``/chat/completions`` by default: OpenAI's current models are chat-only
+  (``endpoint="completions"`` remains for ``gpt-3.5-turbo-instruct``, ``davinci-002``).
+
+The endpoint changes what a model answers, so it is part of :meth:`~OpenAICompatibleLLM.identity`
+(the response cache's key).
+
+Keys: ``openai:`` needs ``OPENAI_API_KEY`` only at the first real call or at
+:meth:`~OpenAICompatibleLLM.check_reachable` (the runner's check before the first attempt), never to
+be built; ``openai-compatible:`` never needs one (a placeholder is sent when none is set).
+
+``openai`` is imported when a backend is built, not when this module is imported.
+"""
+from __future__ import annotations
+
+import difflib
+import email.utils
+import json
+import os
+import random
+import threading
+import time
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+from .base import DEFAULT_MAX_TOKENS, LLM, Completion, LLMCallError, approx_token_count
+
+OPENAI_BASE_URL = "https://api.openai.com/v1"
+RETRYABLE_STATUS = frozenset({408, 409, 429})  # and every 5xx
+MAX_RETRY_AFTER_S = 120.0                      # a server asking for longer is not waited on blindly
+PLACEHOLDER_KEY = "not-needed"                 # local servers ignore the key; the client wants one
+ENDPOINTS = ("completions", "chat")
+LISTED_MODELS = 10                             # names shown when a model is not served (OpenAI lists ~100)
+
+
+class _Malformed(Exception):
+    """A 200 reply we cannot read (truncated JSON, no choices): retried like a server error."""
+
+
+def _import_openai():
+    try:
+        import openai
+    except ImportError as exc:
+        raise ImportError("the openai backends need the openai package: "
+                          "pip install -r requirements.txt") from exc
+    return openai
+
+
+def _public_url(url: str) -> str:
+    """``url`` without credentials or query (``http://user:pw@h:8000/v1?k=x`` -> ``http://h:8000/v1``)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return f"{parts.scheme}://{host}{parts.path}".rstrip("/")
+
+
+def _serves(models: list[str], model: str) -> bool:
+    """Whether a server listing ``models`` serves ``model``; Ollama lists ``name:latest`` for ``name``.
+
+    >>> _serves(["gemma-3-270m"], "gemma"), _serves(["llama3:latest"], "llama3")
+    (False, True)
+    """
+    return model in models or (":" not in model and f"{model}:latest" in models)
+
+
+def _retry_after(headers: Any) -> float | None:
+    """Seconds a 429/503 asks us to wait: ``retry-after-ms`` (OpenAI), else ``Retry-After``
+    (seconds or an HTTP date); None when absent or unreadable.
+
+    >>> _retry_after({"retry-after": "0"}), _retry_after({"retry-after-ms": "250"}), _retry_after({})
+    (0.0, 0.25, None)
+    """
+    if not headers:
+        return None
+    try:
+        return max(0.0, float(headers.get("retry-after-ms")) / 1000)
+    except (TypeError, ValueError):
+        pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+        return max(0.0, when.timestamp() - time.time())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def _short(text: Any, limit: int = 160) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _connection_reason(exc: BaseException) -> str:
+    """'connection refused', 'timed out', ... from an ``APIConnectionError`` and its cause."""
+    detail = f"{exc} {exc.__cause__ or ''} {getattr(exc.__cause__, '__cause__', '') or ''}".lower()
+    for needle, reason in (("refused", "connection refused"), ("timed out", "timed out"),
+                           ("timeout", "timed out"), ("reset", "connection reset"),
+                           ("name or service not known", "unknown host"),
+                           ("nodename nor servname", "unknown host"),
+                           ("no address associated", "unknown host"),
+                           ("unreachable", "network unreachable")):
+        if needle in detail:
+            return reason
+    return _short(exc.__cause__ or exc, 120)
+
+
+class OpenAICompatibleLLM(LLM):
+    """Any server speaking the OpenAI API: ``OpenAICompatibleLLM(model, base_url=...)``.
+
+    - ``model``: the served model's name; None asks the server (``GET /models``, the first one);
+    - ``base_url``: required, e.g. ``http://localhost:8000/v1`` (``--base-url`` on the command line);
+    - ``api_key``: default ``$OPENAI_API_KEY``, else a placeholder (local servers ignore it);
+    - ``endpoint``: ``"completions"`` (default here) sends the raw prompt to ``/completions``;
+      ``"chat"`` sends it as one user message to ``/chat/completions`` (see the module's notes);
+      ``chat=True``/``False`` is the older spelling of the same choice;
+    - ``timeout``: seconds per request; ``max_retries``: retries after the first try;
+      ``backoff_base`` / ``backoff_cap``: the exponential backoff's first delay and ceiling;
+    - ``context_window``: the model's context in tokens, for the agents' budgeting.
+
+    Building one sends nothing: :meth:`check_reachable` (the runner calls it before the first
+    attempt) checks the server and that it serves ``model``.
+
+    >>> OpenAICompatibleLLM("m", base_url="http://127.0.0.1:8080/v1", endpoint="chat")
+    OpenAICompatibleLLM(model='m', base_url='http://127.0.0.1:8080/v1', endpoint='chat')
+    >>> OpenAICompatibleLLM("m")
+    Traceback (most recent call last):
+    ...
+    ValueError: openai-compatible:m needs the server's URL: pass --base-url, e.g. http://localhost:8000/v1 (base_url= in Python); `python -m agents serve` starts one for a GGUF model
+    """
+
+    backend = "openai-compatible"
+    default_endpoint = "completions"  # the kit's prompts are transcripts to continue (module notes)
+    max_stop_sequences = 4            # OpenAI's limit; the base class cuts the rest client-side
+
+    def __init__(self, model: str | None = None, base_url: str | None = None,
+                 api_key: str | None = None, temperature: float = 0.0,
+                 max_tokens: int = DEFAULT_MAX_TOKENS, timeout: float = 60.0, max_retries: int = 6,
+                 endpoint: str | None = None, chat: bool | None = None, backoff_base: float = 0.5,
+                 backoff_cap: float = 30.0, context_window: int = 8192, connect_timeout: float = 3.0,
+                 extra_body: dict[str, Any] | None = None,
+                 sleep: Callable[[float], None] = time.sleep):
+        if not base_url:
+            raise ValueError(f"{self.backend}:{model or '<model>'} needs the server's URL: pass "
+                             "--base-url, e.g. http://localhost:8000/v1 (base_url= in Python); "
+                             "`python -m agents serve` starts one for a GGUF model")
+        if max_retries < 0:
+            raise ValueError(f"max_retries must be >= 0, got {max_retries!r}")
+        self.endpoint = self._pick_endpoint(endpoint, chat)
+        openai = _import_openai()
+        import httpx  # the openai client's own transport: always installed with it
+
+        self._openai, self._httpx = openai, httpx
+        self.base_url = str(base_url).rstrip("/")
+        self.model = model or None
+        self.temperature = float(temperature)
+        self.max_tokens = int(max_tokens)
+        self.timeout = float(timeout)
+        self.max_retries = int(max_retries)
+        self.backoff_base = float(backoff_base)
+        self.backoff_cap = float(backoff_cap)
+        self.context_window = int(context_window)
+        self.connect_timeout = float(connect_timeout)
+        self.extra_body = dict(extra_body or {})
+        self._sleep = sleep
+        self._model_lock = threading.Lock()
+        # The key goes into the client and nowhere else. Without one the client still needs a
+        # string: the placeholder (a backend that must have a real key checks before each use).
+        self._client = openai.OpenAI(
+            base_url=self.base_url, timeout=self.timeout, max_retries=0,
+            api_key=api_key or os.environ.get("OPENAI_API_KEY") or PLACEHOLDER_KEY)
+
+    def _pick_endpoint(self, endpoint: str | None, chat: bool | None) -> str:
+        """``endpoint``, else the older ``chat`` flag, else this backend's default."""
+        from_chat = None if chat is None else ("chat" if chat else "completions")
+        if endpoint is not None and from_chat is not None and endpoint != from_chat:
+            raise ValueError(f"endpoint={endpoint!r} contradicts chat={chat!r}: pass endpoint= alone")
+        chosen = endpoint or from_chat or self.default_endpoint
+        if chosen not in ENDPOINTS:
+            raise ValueError(f"unknown endpoint {chosen!r}: use 'completions' (raw prompt, base "
+                             "models) or 'chat' (one user message, chat models)")
+        return chosen
+
+    @property
+    def chat(self) -> bool:
+        """True when prompts go to ``/chat/completions`` (the older spelling of ``endpoint``)."""
+        return self.endpoint == "chat"
+
+    # -- naming -----------------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        """The model's name (asked from the server on first use when not given)."""
+        return self._resolve_model()
+
+    @property
+    def label(self) -> str:
+        """``backend:model`` for messages; never triggers a request."""
+        return f"{self.backend}:{self.model or '?'}"
+
+    def identity(self) -> dict[str, Any]:
+        """Backend, server (no credentials), model, endpoint and decoding settings: the response
+        cache's key (the same prompt through the chat template is another question)."""
+        return {"backend": self.backend, "base_url": _public_url(self.base_url), "model": self.name,
+                "endpoint": self.endpoint, "temperature": self.temperature,
+                "max_tokens": self.max_tokens}
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(model={self.model!r}, base_url={_public_url(self.base_url)!r}, "
+                f"endpoint={self.endpoint!r})")
+
+    # -- reachability -----------------------------------------------------------------------------
+    def _check_key(self) -> None:
+        """Raise if this backend cannot be used without a key it lacks (OpenAI's does: see there)."""
+
+    def _list_models(self) -> list[str]:
+        client = self._client.with_options(timeout=self.connect_timeout, max_retries=0)
+        return [entry.id for entry in client.models.list().data]
+
+    def check_reachable(self) -> None:
+        """Fail fast (a ~3 s ``GET /models``) when the server is down, rejects the key, or does not
+        serve ``model`` (the error lists what it serves).
+
+        A server that answers at all is reachable: one that does not implement ``/models`` is
+        taken at its word (fine unless ``model`` was left for the server to name).
+        """
+        self._check_key()
+        where = _public_url(self.base_url)
+        try:
+            models = self._list_models()
+        except self._openai.APIConnectionError as exc:
+            raise LLMCallError(f"cannot reach {where}: {_connection_reason(exc)}",
+                               backend=self.backend, status="connection") from None
+        except self._openai.APIStatusError as exc:
+            if exc.status_code in (401, 403):
+                raise LLMCallError(self._scrub(f"{self.label} at {where} refused the API key: HTTP "
+                                               f"{exc.status_code}; check OPENAI_API_KEY"),
+                                   backend=self.backend, status=exc.status_code) from None
+            if self.model is None:
+                raise LLMCallError(f"{where} did not list its models (HTTP {exc.status_code}); "
+                                   f"name the model: --llm {self.backend}:<model>",
+                                   backend=self.backend, status=exc.status_code) from None
+            return
+        except (ValueError, TypeError, AttributeError, self._openai.APIResponseValidationError):
+            if self.model is None:
+                raise LLMCallError(f"{where} answered /models with something unreadable; "
+                                   f"name the model: --llm {self.backend}:<model>",
+                                   backend=self.backend, status="malformed") from None
+            return
+        if self.model is None:
+            self._set_model_from(models, where)
+        elif models and not _serves(models, self.model):
+            raise LLMCallError(self._unknown_model(models, where), backend=self.backend,
+                               status="unknown-model")
+
+    def _unknown_model(self, models: list[str], where: str) -> str:
+        """'... does not serve model 'gemma'; it serves: 'gemma-3-270m'. Use --llm ...'"""
+        shown = ", ".join(repr(m) for m in models[:LISTED_MODELS])
+        if len(models) > LISTED_MODELS:
+            shown += f" and {len(models) - LISTED_MODELS} more"
+        close = difflib.get_close_matches(self.model or "", models, n=1)
+        better = close[0] if close else (models[0] if len(models) == 1 else None)
+        hint = f"; use --llm {self.backend}:{better}" if better else f"; use --llm {self.backend}:<one of them>"
+        return f"{where} does not serve model {self.model!r}; it serves: {shown}{hint}"
+
+    def _set_model_from(self, models: list[str], where: str) -> None:
+        if not models:
+            raise LLMCallError(f"{where} serves no models (GET /models is empty); name the model: "
+                               f"--llm {self.backend}:<model>", backend=self.backend, status="no-model")
+        self.model = models[0]
+
+    def _resolve_model(self) -> str:
+        if self.model is None:
+            with self._model_lock:
+                if self.model is None:
+                    self.check_reachable()
+        return self.model  # type: ignore[return-value]
+
+    # -- a call -----------------------------------------------------------------------------------
+    def _request(self, prompt: str, stop: list[str], max_tokens: int) -> Any:
+        """POST through the real ``openai`` client (its auth, base URL, timeouts and error types),
+        with a plain JSON body: its typed-parameter transform costs ~1.5 ms of CPU a call, which is
+        what bounds throughput at high concurrency (bench/bench_p1_concurrency.py)."""
+        body: dict[str, Any] = {"model": self.name, "temperature": self.temperature}
+        body.update(self._max_tokens_option(max_tokens))
+        if stop:
+            body["stop"] = stop[:self.max_stop_sequences]
+        body.update(self.extra_body)
+        if self.chat:
+            body["messages"] = [{"role": "user", "content": prompt}]
+        else:
+            body["prompt"] = prompt
+        path = "/chat/completions" if self.chat else "/completions"
+        return self._client.post(path, body=body, cast_to=self._httpx.Response).json()
+
+    def _max_tokens_option(self, max_tokens: int) -> dict[str, int]:
+        return {"max_tokens": max_tokens}
+
+    def _parse(self, reply: Any, prompt: str) -> Completion:
+        try:
+            choice = reply["choices"][0]
+            text = choice["message"]["content"] if self.chat else choice["text"]
+        except (AttributeError, IndexError, TypeError, KeyError):
+            raise _Malformed("the reply has no choices") from None
+        text = text or ""
+        usage = reply.get("usage") or {}
+        input_tokens = usage.get("prompt_tokens") or approx_token_count(prompt)
+        output_tokens = usage.get("completion_tokens")
+        if output_tokens is None:
+            output_tokens = approx_token_count(text) if text else 0
+        cached = (usage.get("prompt_tokens_details") or {}).get("cached_tokens") or 0
+        return Completion(text, int(input_tokens), int(output_tokens), int(cached))
+
+    def _generate(self, prompt: str, stop: list[str], max_tokens: int) -> Completion:
+        self._check_key()
+        started = time.perf_counter()
+        reply = self._with_retries(lambda: self._parse(self._request(prompt, stop, max_tokens), prompt))
+        return Completion(reply.text, reply.input_tokens, reply.output_tokens, reply.cached_tokens,
+                          time.perf_counter() - started)
+
+    # -- the retry policy -------------------------------------------------------------------------
+    def _classify(self, exc: BaseException) -> tuple[bool, int | str, str, float | None]:
+        """``(retryable, status, reason, retry_after_s)`` for a failed request; unknown errors raise."""
+        openai = self._openai
+        if isinstance(exc, openai.APITimeoutError):
+            return True, "timeout", f"no reply within {self.timeout:g} s", None
+        if isinstance(exc, openai.APIConnectionError):
+            return True, "connection", _connection_reason(exc), None
+        if isinstance(exc, openai.APIStatusError):
+            status = int(exc.status_code)
+            retryable = status in RETRYABLE_STATUS or status >= 500
+            headers = getattr(getattr(exc, "response", None), "headers", None)
+            wait = _retry_after(headers) if retryable else None
+            return retryable, status, self._status_reason(exc), wait
+        if isinstance(exc, (_Malformed, json.JSONDecodeError, openai.APIResponseValidationError)):
+            # a 200 with a truncated or non-JSON body; other ValueErrors are bugs and are raised
+            return True, "malformed", f"unreadable reply ({_short(exc, 80)})", None
+        raise exc
+
+    def _status_reason(self, exc: Any) -> str:
+        body = getattr(exc, "body", None)
+        message = None
+        if isinstance(body, dict):  # {"error": {"message": ...}} or already the inner error
+            error = body.get("error")
+            message = error.get("message") if isinstance(error, dict) else body.get("message")
+        return _short(message or getattr(exc, "message", None) or exc)
+
+    def _backoff(self, retry: int, retry_after: float | None) -> float:
+        """Seconds before retry number ``retry`` (1-based): the server's ask, else full-jitter
+        exponential backoff between half and all of ``min(cap, base * 2 ** (retry - 1))``."""
+        if retry_after is not None:
+            return min(retry_after, MAX_RETRY_AFTER_S)
+        ceiling = min(self.backoff_cap, self.backoff_base * 2 ** (retry - 1))
+        return ceiling * random.uniform(0.5, 1.0)
+
+    def _with_retries(self, call: Callable[[], Completion]) -> Completion:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return call()
+            except LLMCallError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - classified below; unknown errors re-raise
+                retryable, status, reason, wait = self._classify(exc)
+                if not retryable or attempt > self.max_retries:
+                    raise self._error(status, reason, attempt, retryable) from None
+            self._sleep(self._backoff(attempt, wait))
+
+    def _error(self, status: int | str, reason: str, attempts: int, retryable: bool) -> LLMCallError:
+        what = f"HTTP {status}" if isinstance(status, int) else str(status)
+        tail = f" after {attempts} attempts" if retryable else ""
+        if status == 404 and self.endpoint == "completions":
+            # Chat-only servers (and OpenAI's chat models) have no /completions route.
+            tail += "; if the server offers only the chat endpoint, use --endpoint chat"
+        message = f"{self.label} at {_public_url(self.base_url)} failed: {what} ({reason}){tail}"
+        return LLMCallError(self._scrub(message), backend=self.backend, status=status, attempts=attempts)
+
+    def _scrub(self, text: str) -> str:
+        """Remove the API key from ``text``, should a server have echoed it."""
+        key = self._client.api_key
+        if isinstance(key, str) and len(key) >= 8 and key != PLACEHOLDER_KEY:
+            text = text.replace(key, "***")
+        return text
+
+
+class OpenAILLM(OpenAICompatibleLLM):
+    """OpenAI's own API: ``OpenAILLM("gpt-4o-mini")``, the key from ``$OPENAI_API_KEY`` (or ``api_key=``).
+
+    Building one needs no key and no network (a dry run prices a run without either); the key is
+    checked at :meth:`check_reachable` and at the first call. Without one both raise
+    ``LLMCallError: openai:gpt-4o-mini needs an OpenAI API key: set OPENAI_API_KEY in the
+    environment (...)``.
+
+    >>> llm = OpenAILLM("gpt-4o-mini")              # no request, key or no key
+    >>> llm.identity()["endpoint"], llm.count_tokens("Thought 1: I need to search Opry Mills.")
+    ('chat', 10)
+    """
+
+    backend = "openai"
+    default_endpoint = "chat"  # OpenAI's current models are chat-only
+
+    def __init__(self, model: str, api_key: str | None = None, base_url: str | None = None,
+                 context_window: int = 128_000, **options: Any):
+        if not model:
+            raise ValueError("openai needs a model name, e.g. --llm openai:gpt-4o-mini")
+        super().__init__(model=model, base_url=base_url or OPENAI_BASE_URL, api_key=api_key,
+                         context_window=context_window, **options)
+
+    def _check_key(self) -> None:
+        """OpenAI's API (not a server given with --base-url) refuses a request without a key.
+
+        A key exported after this model was built (a notebook's ``os.environ``) is picked up here.
+        """
+        if self._client.api_key != PLACEHOLDER_KEY or _public_url(self.base_url) != OPENAI_BASE_URL:
+            return
+        key = os.environ.get("OPENAI_API_KEY")
+        if not key:
+            raise LLMCallError(f"{self.label} needs an OpenAI API key: set OPENAI_API_KEY in the "
+                               "environment (for a local or other OpenAI-compatible server: --llm "
+                               "openai-compatible:<model> --base-url URL, no key needed)",
+                               backend=self.backend, status="no-key")
+        self._client = self._client.with_options(api_key=key)
+
+    def _max_tokens_option(self, max_tokens: int) -> dict[str, int]:
+        # OpenAI's chat API deprecated max_tokens (reasoning models refuse it).
+        return {"max_completion_tokens": max_tokens} if self.chat else {"max_tokens": max_tokens}

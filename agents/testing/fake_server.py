@@ -1,0 +1,474 @@
+"""A real OpenAI-compatible HTTP server on loopback, for tests and benchmarks: scripted replies,
+configurable latency and deterministic fault injection.
+
+The kit talks to it through its own ``openai-compatible`` backend and the real ``openai`` client, so
+everything between ``Agent._call`` and the socket is exercised: retries, timeouts, parsing, usage.
+
+>>> with FakeOpenAIServer(brain=lambda prompt: "Thought.\\nAction: Finish[4]\\nObservation: x") as server:
+...     import json, urllib.request
+...     body = json.dumps({"model": "m", "prompt": "2+2?", "stop": ["\\nObservation"]}).encode()
+...     reply = json.load(urllib.request.urlopen(server.base_url + "/completions", body))
+>>> reply["choices"][0]["text"], reply["usage"]["total_tokens"] > 0, server.completions
+('Thought.\\nAction: Finish[4]', True, 1)
+
+Faults (:class:`FaultPlan`) are decided by a hash of ``(seed, prompt, attempt number of that
+prompt)``: reproducible, independent of concurrency and arrival order, and a retry of a faulted
+request is a new attempt that eventually succeeds (at most ``max_faults_per_prompt`` faults in a
+row per prompt). Kinds: ``429`` (with ``Retry-After`` and ``retry-after-ms``), ``500``,
+``timeout`` (the request is held past the client's timeout, then the connection is closed),
+``reset`` (the socket is closed with an RST before any reply) and ``malformed`` (status 200,
+a truncated JSON body). ``reject`` is a predicate on the prompt that answers a non-retryable
+``400`` every time (until the plan is replaced: ``server.faults = FaultPlan()``).
+
+Run it standalone (e.g. to keep it out of the client's process in a benchmark)::
+
+    python -m agents.testing.fake_server --hotpotqa PATH --latency 0.05 --port 8765
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import socket
+import struct
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Callable, Iterable
+
+FAULT_KINDS = ("429", "500", "timeout", "reset", "malformed")
+
+
+def _approx_tokens(text: str) -> int:
+    """The kit's ``approx_token_count`` (~4 characters a token), so usage looks plausible."""
+    return max(1, -(-len(text) // 4))
+
+
+def _cut_at_stop(text: str, stop: Iterable[str] | str | None) -> str:
+    """Cut at the earliest stop sequence, as a real server does (the stop text is not returned)."""
+    if isinstance(stop, str):
+        stop = [stop]
+    cut = len(text)
+    for marker in stop or ():
+        at = text.find(marker) if marker else -1
+        if at != -1:
+            cut = min(cut, at)
+    return text[:cut]
+
+
+def _unit(*parts: object) -> float:
+    """A deterministic number in [0, 1) from ``parts``."""
+    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2 ** 64
+
+
+@dataclass
+class FaultPlan:
+    """Which requests fail, and how: ``rate`` of attempts faulted, by kind drawn from ``kinds``.
+
+    - ``seed``: another seed, another (reproducible) set of faulted requests;
+    - ``retry_after_s``: the ``Retry-After`` a 429 announces (also sent as ``retry-after-ms``);
+    - ``hold_s``: how long a ``timeout`` fault holds the request (longer than the client's timeout);
+    - ``max_faults_per_prompt``: attempts of one prompt past this number always succeed;
+    - ``reject``: ``prompt -> bool``; True answers ``400`` (non-retryable), never counted as an attempt.
+
+    >>> plan = FaultPlan(rate=0.2, seed=1)
+    >>> [plan.decide("p", n) for n in (1, 2, 3)] == [plan.decide("p", n) for n in (1, 2, 3)]
+    True
+    >>> FaultPlan(rate=0.2).decide("p", 99) is None  # past max_faults_per_prompt
+    True
+    """
+
+    rate: float = 0.0
+    kinds: tuple[str, ...] = FAULT_KINDS
+    seed: int = 0
+    retry_after_s: float = 0.02
+    hold_s: float = 1.5
+    max_faults_per_prompt: int = 3
+    reject: Callable[[str], bool] | None = None
+
+    def __post_init__(self):
+        unknown = set(self.kinds) - set(FAULT_KINDS)
+        if unknown:
+            raise ValueError(f"unknown fault kinds {sorted(unknown)}; use {FAULT_KINDS}")
+        if not 0.0 <= self.rate <= 1.0:
+            raise ValueError(f"rate must be in [0, 1], got {self.rate}")
+
+    def decide(self, prompt: str, attempt: int) -> str | None:
+        """The fault for the ``attempt``-th request of ``prompt`` (1-based), or None to serve it."""
+        if not self.kinds or attempt > self.max_faults_per_prompt:
+            return None
+        if _unit(self.seed, "fault", prompt, attempt) >= self.rate:
+            return None
+        return self.kinds[int(_unit(self.seed, "kind", prompt, attempt) * len(self.kinds))]
+
+
+@dataclass
+class _State:
+    """Counters, shared by the handler threads under one lock."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    requests: int = 0                  # every HTTP request, /v1/models included
+    completions: int = 0               # completion requests received (faulted or not)
+    served: int = 0                    # completion requests answered with a good reply
+    faults: Counter = field(default_factory=Counter)
+    by_endpoint: Counter = field(default_factory=Counter)
+    attempts: Counter = field(default_factory=Counter)   # prompt -> attempts so far
+    authorization: Counter = field(default_factory=Counter)
+    models: Counter = field(default_factory=Counter)
+    in_flight: int = 0
+    max_in_flight: int = 0
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"     # keep-alive: the openai client pools connections
+    server: "_Server"
+
+    def setup(self):
+        super().setup()
+        # Headers and body go out in separate writes: without TCP_NODELAY, Nagle + delayed ACK
+        # add ~40 ms to a reply on a keep-alive connection.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_message(self, format, *args):  # quiet: tests and benches print their own figures
+        pass
+
+    # -- plumbing ---------------------------------------------------------------------------------
+    def _send_json(self, status: int, payload: object, headers: dict[str, str] | None = None) -> None:
+        body = json.dumps(payload).encode()
+        self._send_raw(status, body, headers)
+
+    def _send_raw(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _error(self, status: int, message: str, kind: str, headers: dict[str, str] | None = None) -> None:
+        self._send_json(status, {"error": {"message": message, "type": kind, "param": None,
+                                           "code": None}}, headers)
+
+    def _reset(self) -> None:
+        """Close the socket with an RST (SO_LINGER 0): the client sees a connection reset."""
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+        except OSError:
+            pass
+
+    # -- endpoints --------------------------------------------------------------------------------
+    def do_GET(self):
+        state = self.server.state
+        with state.lock:
+            state.requests += 1
+            state.by_endpoint[self.path] += 1
+            state.authorization[self.headers.get("Authorization")] += 1
+        if self.server.api_key is not None and \
+                self.headers.get("Authorization") != f"Bearer {self.server.api_key}":
+            return self._error(401, "Incorrect API key provided.", "invalid_request_error")
+        if self.path == "/_stats":        # counters, for a server run in another process
+            return self._send_json(200, self.server.owner.stats())
+        if self.path == "/_reset":
+            self.server.owner.reset_counters()
+            return self._send_json(200, {"reset": True})
+        if self.path.rstrip("/") in ("/v1/models", "/models"):
+            self._send_json(200, {"object": "list", "data": [
+                {"id": self.server.model_name, "object": "model", "created": 0, "owned_by": "fake"}]})
+        else:
+            self._error(404, f"no route {self.path}", "not_found")
+
+    def do_POST(self):
+        state = self.server.state
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        path = self.path.rstrip("/")
+        with state.lock:
+            state.requests += 1
+            state.by_endpoint[path] += 1
+            state.authorization[self.headers.get("Authorization")] += 1
+        if path not in ("/v1/chat/completions", "/v1/completions"):
+            return self._error(404, f"no route {self.path}", "not_found")
+        try:
+            request = json.loads(raw or b"{}")
+        except ValueError:
+            return self._error(400, "request body is not JSON", "invalid_request_error")
+        chat = path.endswith("chat/completions")
+        if chat:
+            messages = request.get("messages")
+            if not isinstance(messages, list) or not messages:
+                return self._error(400, "'messages' must be a non-empty list", "invalid_request_error")
+            prompt = "\n".join(_content(m.get("content")) for m in messages)
+        else:
+            prompt = request.get("prompt")
+            if isinstance(prompt, list):
+                prompt = "".join(map(str, prompt))
+            if not isinstance(prompt, str):
+                return self._error(400, "'prompt' must be a string", "invalid_request_error")
+        if request.get("stream"):
+            return self._error(400, "streaming is not supported by the fake server", "invalid_request_error")
+        model = request.get("model") or self.server.model_name
+        plan: FaultPlan = self.server.faults
+        with state.lock:
+            state.completions += 1
+            state.models[model] += 1
+            state.in_flight += 1
+            state.max_in_flight = max(state.max_in_flight, state.in_flight)
+        try:
+            if self.server.api_key is not None and \
+                    self.headers.get("Authorization") != f"Bearer {self.server.api_key}":
+                with state.lock:
+                    state.faults["401"] += 1
+                return self._error(401, "Incorrect API key provided.", "invalid_request_error")
+            if plan.reject is not None and plan.reject(prompt):
+                with state.lock:
+                    state.faults["400"] += 1
+                return self._error(400, "This request was rejected (injected 400).", "invalid_request_error")
+            with state.lock:
+                state.attempts[(path, prompt)] += 1
+                attempt = state.attempts[(path, prompt)]
+            fault = plan.decide(prompt, attempt)
+            if fault is not None:
+                with state.lock:
+                    state.faults[fault] += 1
+                return self._fault(fault, plan)
+            if self.server.latency_s:
+                time.sleep(self.server.latency_s)
+            text = _cut_at_stop(str(self.server.brain(prompt)), request.get("stop"))
+            usage = {"prompt_tokens": _approx_tokens(prompt), "completion_tokens": _approx_tokens(text)}
+            usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+            created = int(time.time())
+            if chat:
+                payload = {"id": f"chatcmpl-{attempt}", "object": "chat.completion", "created": created,
+                           "model": model, "usage": usage, "choices": [
+                               {"index": 0, "finish_reason": "stop", "logprobs": None,
+                                "message": {"role": "assistant", "content": text}}]}
+            else:
+                payload = {"id": f"cmpl-{attempt}", "object": "text_completion", "created": created,
+                           "model": model, "usage": usage, "choices": [
+                               {"index": 0, "finish_reason": "stop", "logprobs": None, "text": text}]}
+            with state.lock:   # counted before the write: a client that has its reply sees it counted
+                state.served += 1
+            self._send_json(200, payload)
+        finally:
+            with state.lock:
+                state.in_flight -= 1
+
+    def _fault(self, fault: str, plan: FaultPlan) -> None:
+        if fault == "429":
+            wait = plan.retry_after_s
+            self._error(429, "Rate limit reached (injected).", "rate_limit_error",
+                        {"Retry-After": f"{wait:g}", "retry-after-ms": str(int(round(wait * 1000)))})
+        elif fault == "500":
+            self._error(500, "The server had an error (injected).", "server_error")
+        elif fault == "timeout":
+            # Hold past the client's timeout (stopping early if the server shuts down), then drop.
+            self.server.stopping.wait(plan.hold_s)
+            self._reset()
+        elif fault == "reset":
+            self._reset()
+        elif fault == "malformed":
+            self._send_raw(200, b'{"id": "cmpl-broken", "object": "text_completion", "choices": [{"te')
+
+
+def _content(content: object) -> str:
+    """A chat message's content: a string, or a list of ``{"type": "text", "text": ...}`` parts."""
+    if isinstance(content, list):
+        return "".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in content)
+    return "" if content is None else str(content)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False           # never wait on a held (timeout-fault) request at shutdown
+    request_queue_size = 512         # many concurrent connects must not hit a short listen backlog
+    allow_reuse_address = True
+
+
+class FakeOpenAIServer:
+    """``FakeOpenAIServer(brain, latency_s=0.0, faults=FaultPlan(), port=0, model_name="scripted",
+    api_key=None)``: a context manager serving on ``127.0.0.1``; ``.base_url`` ends in ``/v1``.
+
+    - ``brain``: ``prompt -> reply``, e.g. ``ScriptedHotpotModel(...).reply_for``; replies are cut
+      at the request's ``stop`` sequences;
+    - ``latency_s``: sleep before every good reply (handler threads sleep in parallel);
+    - ``api_key``: when set, a request without ``Authorization: Bearer <api_key>`` gets 401;
+    - counters: ``requests``, ``completions``, ``served``, ``faults`` (by kind),
+      ``authorization`` (header values seen), ``max_in_flight``; :meth:`stats` returns them all
+      (also served as ``GET /_stats``; ``GET /_reset`` zeroes them, for a server in another process).
+    """
+
+    def __init__(self, brain: Callable[[str], str], latency_s: float = 0.0,
+                 faults: FaultPlan | None = None, port: int = 0, model_name: str = "scripted",
+                 api_key: str | None = None):
+        self._httpd = _Server(("127.0.0.1", port), _Handler)
+        self._httpd.brain = brain
+        self._httpd.latency_s = latency_s
+        self._httpd.faults = faults or FaultPlan()
+        self._httpd.model_name = model_name
+        self._httpd.api_key = api_key
+        self._httpd.state = _State()
+        self._httpd.stopping = threading.Event()
+        self._httpd.owner = self
+        self._thread: threading.Thread | None = None
+
+    # configuration that tests change between runs (e.g. heal the server before a resume)
+    @property
+    def faults(self) -> FaultPlan:
+        return self._httpd.faults
+
+    @faults.setter
+    def faults(self, plan: FaultPlan) -> None:
+        self._httpd.faults = plan
+
+    @property
+    def latency_s(self) -> float:
+        return self._httpd.latency_s
+
+    @latency_s.setter
+    def latency_s(self, value: float) -> None:
+        self._httpd.latency_s = value
+
+    @property
+    def port(self) -> int:
+        return self._httpd.server_address[1]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def start(self) -> "FakeOpenAIServer":
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                            name=f"fake-openai-{self.port}", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.stopping.set()
+        if self._thread is not None:
+            self._httpd.shutdown()
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._httpd.server_close()
+
+    def __enter__(self) -> "FakeOpenAIServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # -- counters ---------------------------------------------------------------------------------
+    def __getattr__(self, name: str):
+        state = self.__dict__["_httpd"].state
+        if name in ("requests", "completions", "served", "faults_injected", "authorization",
+                    "models", "max_in_flight", "by_endpoint"):
+            with state.lock:
+                value = state.faults if name == "faults_injected" else getattr(state, name)
+                return value.copy() if isinstance(value, Counter) else value
+        raise AttributeError(name)
+
+    def stats(self) -> dict:
+        state = self._httpd.state
+        with state.lock:
+            return {"requests": state.requests, "completions": state.completions, "served": state.served,
+                    "faults": dict(state.faults), "faulted": sum(state.faults.values()),
+                    "max_in_flight": state.max_in_flight, "by_endpoint": dict(state.by_endpoint)}
+
+    def reset_counters(self) -> None:
+        """Zero the counters and the per-prompt attempt numbers (the fault plan starts over)."""
+        self._httpd.state = _State()
+
+
+class FakeOpenAIServerProcess:
+    """The same server in a child process (``python -m agents.testing.fake_server``), so that its
+    request handling does not share the client's GIL (benchmarks). Scripted HotPotQA brain over
+    the file at ``hotpotqa``; ``stats()`` / ``reset_counters()`` go over HTTP; bounded in time.
+    """
+
+    def __init__(self, hotpotqa: str, latency_s: float = 0.0, fault_rate: float = 0.0, seed: int = 0,
+                 max_seconds: float = 900.0):
+        import subprocess
+        import sys
+        from pathlib import Path
+        self._command = [sys.executable, str(Path(__file__).resolve()), "--hotpotqa", str(hotpotqa),
+                         "--latency", str(latency_s), "--fault-rate", str(fault_rate), "--seed", str(seed),
+                         "--max-seconds", str(max_seconds)]
+        self._subprocess = subprocess
+        self._child = None
+        self.base_url = ""
+
+    def __enter__(self) -> "FakeOpenAIServerProcess":
+        self._child = self._subprocess.Popen(self._command, stdin=self._subprocess.PIPE,
+                                             stdout=self._subprocess.PIPE, text=True)
+        line = self._child.stdout.readline().strip()   # the child prints its base URL when serving
+        if not line.startswith("http://127.0.0.1:"):
+            self.__exit__()
+            raise RuntimeError(f"the fake server process did not start (said {line!r})")
+        self.base_url = line
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._child is not None:
+            self._child.stdin.close()                  # the child stops when its stdin closes
+            try:
+                self._child.wait(timeout=10)
+            except self._subprocess.TimeoutExpired:
+                self._child.kill()
+                self._child.wait(timeout=10)
+            self._child = None
+
+    def _get(self, path: str) -> dict:
+        import urllib.request
+        root = self.base_url.rsplit("/v1", 1)[0]
+        with urllib.request.urlopen(root + path, timeout=10) as reply:
+            return json.load(reply)
+
+    def stats(self) -> dict:
+        return self._get("/_stats")
+
+    def reset_counters(self) -> None:
+        self._get("/_reset")
+
+
+def scripted_brain(records) -> Callable[[str], str]:
+    """The server's brain over HotPotQA records: :class:`agents.testing.scripted.ScriptedHotpotModel`."""
+    from agents.testing.scripted import ScriptedHotpotModel
+    return ScriptedHotpotModel.from_records(records).reply_for
+
+
+def _main(argv: list[str] | None = None) -> None:
+    import argparse
+    import os
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    parser = argparse.ArgumentParser(description="Serve scripted HotPotQA replies on 127.0.0.1.")
+    parser.add_argument("--hotpotqa", default=os.environ.get("HOTPOTQA_PATH"), required=False)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument("--fault-rate", type=float, default=0.0)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--max-seconds", type=float, default=600.0, help="stop by itself after this long")
+    args = parser.parse_args(argv)
+    from agents.tasks.hotpotqa.data import load_hotpotqa
+    done = threading.Event()
+
+    def watch_stdin() -> None:  # the parent closes our stdin (or dies) to stop us
+        sys.stdin.read()
+        done.set()
+
+    threading.Thread(target=watch_stdin, daemon=True).start()
+    with FakeOpenAIServer(scripted_brain(load_hotpotqa(args.hotpotqa)), latency_s=args.latency,
+                          faults=FaultPlan(rate=args.fault_rate, seed=args.seed), port=args.port) as server:
+        print(server.base_url, flush=True)
+        done.wait(args.max_seconds)  # bounded: stops by itself after --max-seconds
+
+
+if __name__ == "__main__":
+    _main()
