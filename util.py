@@ -11,7 +11,7 @@ from typing import Any
 from agents.engine import report
 from agents.engine.plots import find_runs, load_run, plot_success_rate as plot, save_figure, summary_table  # noqa: F401
 
-__all__ = ["summarize", "log", "compare", "pick_trajectory", "show_trajectory", "plot", "save",
+__all__ = ["summarize", "log", "compare", "analyse", "viewer", "pick_trajectory", "show_trajectory", "plot", "save",
            "load_run", "find_runs"]
 
 
@@ -105,3 +105,39 @@ def save(fig: Any, run_dir: Any, name: str = "success_rate") -> list[Any]:
     for path in paths:
         print(f"saved {path}")
     return paths
+
+
+def analyse(runs: Any, task: str = "hotpotqa", n_resamples: int = 2000, paper: bool = True):
+    """The reviewer's view of every run of ``task`` under ``runs`` (roots or run folders): the
+    per-trial table with bootstrap CIs, the paired tests between strategies, and the figure with
+    bands (see ``agents.engine.analysis``; ``python -m agents report`` writes the same to disk).
+
+    Returns ``(ci_table, paired_table, figure)``; ``(None, None, None)`` when there is no run.
+    """
+    from agents import get_task
+    from agents.engine import analysis
+    from agents.engine.report_cli import load_runs
+
+    paths = runs if isinstance(runs, (list, tuple)) else [runs]
+    found = load_runs([p for p in paths if find_runs(p)]).get(task, []) if paths else []
+    if not found:
+        print(f"No {task} runs under {', '.join(str(p) for p in paths)} yet.")
+        return None, None, None
+    curves = get_task(task).paper_curves() if paper else None
+    return (analysis.ci_table(found, n_resamples=n_resamples), analysis.paired_table(found, n_resamples=n_resamples),
+            analysis.plot_ci_bands(found, paper=curves, n_resamples=n_resamples))
+
+
+def viewer(runs: Any, path: Any, task: str = "hotpotqa"):
+    """Write the trial viewer (one self-contained HTML file) of ``task``'s runs and show it inline."""
+    from agents.engine.report_cli import load_runs
+    from agents.engine.viewer import write_viewer
+
+    found = load_runs(runs if isinstance(runs, (list, tuple)) else [runs]).get(task, [])
+    written = write_viewer(found, path)
+    print(f"viewer: {written} (open it in a browser; it needs no server)")
+    try:
+        from IPython.display import IFrame
+        return IFrame(src=os.path.relpath(written), width="100%", height=620)
+    except ImportError:
+        return written

@@ -180,7 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     plot.set_defaults(handler=_plot)
 
     subparsers = {"run": run, "tasks": tasks, "plot": plot}
-    for name, module in (("serve", "serve"), ("report", "engine.analysis_cli"), ("grid", "engine.grid")):
+    for name, module in (("serve", "serve"), ("report", "engine.report_cli"), ("grid", "engine.grid")):
         try:  # further commands, each in its own module
             add = getattr(importlib.import_module(f"agents.{module}"), "add_parser")
         except (ImportError, AttributeError):
@@ -346,3 +346,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"error: {type(error).__name__}: {error} (--verbose shows the traceback)", file=sys.stderr)
         return 1
+
+
+def main_entry() -> None:
+    """The ``reinagent`` console script (``pip install -e .``): the same as ``python -m agents``."""
+    sys.exit(main())

@@ -10,9 +10,10 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from agents.tasks.hotpotqa.data import SHARED_COPY  # noqa: E402 (needs the path set above)
+
 # $HOTPOTQA_PATH, else the shared copy beside the checkout (the layout CI uses).
-SAMPLE = Path(os.environ.get("HOTPOTQA_PATH") or
-              REPO.parent / "shared" / "data" / "hotpotqa" / "hotpot_distractor_sample100.jsonl")
+SAMPLE = Path(os.environ.get("HOTPOTQA_PATH") or SHARED_COPY)
 
 
 def bench_parser(doc: str, small_questions: int, trials: int):

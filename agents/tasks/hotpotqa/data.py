@@ -6,8 +6,9 @@ EMNLP 2018 (https://hotpotqa.github.io), licensed CC BY-SA 4.0. Rows follow the 
 context{title, sentences}``.
 
 Where the data comes from, first match wins: the ``path`` argument → the ``HOTPOTQA_PATH`` environment
-variable → the cache ``hotpot_runs/data/hotpot_distractor_sample100.jsonl`` → a download with
-``datasets`` (the ids in ``hotpot_runs/data/hotpotqa_sample100_ids.txt``, which then fills the cache).
+variable → the cache ``hotpot_runs/data/hotpot_distractor_sample100.jsonl`` → a shared copy beside the
+checkout (``../shared/data/hotpotqa/``, the layout CI uses) → a download with ``datasets`` (the ids in
+``hotpot_runs/data/hotpotqa_sample100_ids.txt``, which then fills the cache).
 
 >>> import json, pathlib, tempfile
 >>> row = {"id": "q1", "question": "Where was the author of Dune born?", "answer": "Tacoma",
@@ -31,9 +32,12 @@ import threading
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from ..base import REPO_ROOT
+
 DATA_DIR = REPO_ROOT / "hotpot_runs" / "data"
-CACHE_PATH = DATA_DIR / "hotpot_distractor_sample100.jsonl"
+FILE_NAME = "hotpot_distractor_sample100.jsonl"
+CACHE_PATH = DATA_DIR / FILE_NAME
+SHARED_COPY = REPO_ROOT.parent / "shared" / "data" / "hotpotqa" / FILE_NAME
 IDS_PATH = DATA_DIR / "hotpotqa_sample100_ids.txt"
 COLUMNS = ["id", "question", "answer", "type", "level", "supporting_facts", "context"]
 ENV_VAR = "HOTPOTQA_PATH"
@@ -69,6 +73,8 @@ def _resolve_path(path: str | os.PathLike | None) -> Path:
         path, where = os.environ[ENV_VAR].strip(), f"{os.environ[ENV_VAR].strip()} (from ${ENV_VAR})"
     elif CACHE_PATH.exists():
         return CACHE_PATH
+    elif SHARED_COPY.exists():
+        return SHARED_COPY
     else:
         return download_sample()
     path = Path(path).expanduser()
@@ -196,4 +202,6 @@ def describe_source() -> str:
         return f"ready: {path} (from ${ENV_VAR})"
     if CACHE_PATH.exists():
         return f"ready: {CACHE_PATH} (cached)"
+    if SHARED_COPY.exists():
+        return f"ready: {SHARED_COPY} (shared copy beside the checkout)"
     raise FileNotFoundError(f"no local HotPotQA file (${ENV_VAR} is unset and {CACHE_PATH} is absent)")

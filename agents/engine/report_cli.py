@@ -1,0 +1,90 @@
+"""``python -m agents report ROOT_OR_RUNS... [--out DIR]``: the analysis a reviewer would trust.
+
+For the runs found (run folders, or results roots searched for them), one report per task (runs of
+different tasks are never compared): per-trial success with bootstrap confidence intervals, paired
+comparisons between strategies on the same samples (exact McNemar, paired bootstrap), cost and
+tokens against success, the original's logged curves where the task has them, and the trial viewer
+(one self-contained HTML file). See :mod:`agents.engine.analysis`.
+
+>>> import tempfile
+>>> from agents.engine.records import RunFolder
+>>> folder = RunFolder(tempfile.mkdtemp())
+>>> folder.append({"sample_id": "a", "trial": 1, "correct": True, "agent": "cot_context", "strategy": "base"})
+>>> folder.write_manifest({"task": "hotpotqa", "agent": "cot_context", "strategy": "base", "dataset_ids": ["a"]})
+>>> [(task, len(runs)) for task, runs in load_runs([folder.path]).items()]
+[('hotpotqa', 1)]
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any, Iterable
+
+
+def load_runs(paths: Iterable[str | Path]) -> dict[str, list[tuple[list[dict], dict]]]:
+    """Every run folder at or under ``paths`` as ``(final records, manifest)``, grouped by task."""
+    from .plots import find_runs
+    from .records import RunFolder
+
+    by_task: dict[str, list[tuple[list[dict], dict]]] = {}
+    seen: set[Path] = set()
+    for path in paths:
+        found = find_runs(path)
+        if not found:
+            raise FileNotFoundError(f"no run folder at or under {path} (a run folder has a manifest.json)")
+        for run_dir in found:
+            if run_dir.resolve() in seen:
+                continue
+            seen.add(run_dir.resolve())
+            folder = RunFolder(run_dir)
+            manifest = {"run_dir": str(run_dir), **(folder.read_manifest() or {})}
+            task = manifest.get("task") or "hotpotqa"  # folders from before the task field
+            by_task.setdefault(task, []).append((folder.load(), manifest))
+    return by_task
+
+
+def report(paths: Iterable[str | Path], out: str | Path | None = None, paper: bool = True,
+           n_resamples: int = 10_000, seed: int = 0) -> dict[str, list[Path]]:
+    """Write one report per task; returns the files written, by task."""
+    from ..tasks import get_task
+    from .analysis import write_report
+
+    paths = [Path(p) for p in paths]
+    by_task = load_runs(paths)
+    first_root = paths[0] if paths[0].is_dir() else paths[0].parent
+    written = {}
+    for task_name, runs in by_task.items():
+        base = Path(out) if out else first_root / "report"
+        folder = base if len(by_task) == 1 else base / task_name
+        curves = get_task(task_name).paper_curves() if paper else None
+        written[task_name] = write_report(runs, folder, paper=curves, n_resamples=n_resamples, seed=seed)
+    return written
+
+
+def add_parser(commands: Any) -> argparse.ArgumentParser:
+    parser = commands.add_parser(
+        "report", help="CIs, paired tests, cost vs success and the trial viewer for runs",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Per-trial success with 95% bootstrap CIs (resampling samples), exact McNemar and\n"
+                    "paired bootstrap between strategies on the same samples, cost/tokens vs success,\n"
+                    "and viewer.html (trial k beside trial k+1 with the reflection between them).\n"
+                    "Every table and figure names the feedback source, model, environment and n.")
+    parser.add_argument("runs", nargs="+", metavar="ROOT_OR_RUN", help="run folders or results roots")
+    parser.add_argument("--out", metavar="DIR", help="where to write (default: <first root>/report)")
+    parser.add_argument("--no-paper", action="store_true", help="leave out the original's logged curves")
+    parser.add_argument("--resamples", type=int, default=10_000, metavar="N",
+                        help="bootstrap resamples (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default: %(default)s)")
+    parser.set_defaults(handler=_handle)
+    return parser
+
+
+def _handle(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    if args.resamples < 100:
+        parser.error(f"--resamples must be at least 100, got {args.resamples}")
+    written = report(args.runs, args.out, paper=not args.no_paper, n_resamples=args.resamples, seed=args.seed)
+    for task, paths in written.items():
+        print(f"{task}: {len(paths)} files in {paths[0].parent}")
+        for path in paths:
+            print(f"  {path}")
+    return 0
