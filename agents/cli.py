@@ -112,6 +112,9 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
                      help="a different model for the reflections (default: --llm)")
     run.add_argument("--base-url", metavar="URL",
                      help="the server of an openai-compatible model, e.g. http://localhost:8000/v1")
+    run.add_argument("--endpoint", choices=("completions", "chat"),
+                     help="the server endpoint of openai-compatible models (default: completions, since "
+                          "the kit's prompts are few-shot continuations; chat for chat-only servers)")
     run.add_argument("--docstore", choices=("offline", "live"), default="offline",
                      help="hotpotqa react's Wikipedia: HotPotQA's paragraphs offline (all 100 "
                           "questions' pages), or live Wikipedia (default: %(default)s)")
@@ -198,11 +201,13 @@ def _takes_base_url(spec: str) -> bool:
     return spec.startswith(("openai-compatible", "openai:"))
 
 
-def _build_llm(spec: str, base_url: str | None) -> Any:
-    """The model for ``spec``; ``base_url`` goes to the OpenAI-style backends only."""
+def _build_llm(spec: str, base_url: str | None, endpoint: str | None = None) -> Any:
+    """The model for ``spec``; ``base_url`` and ``endpoint`` go to the OpenAI-style backends only."""
     from .llm import make_llm
 
-    return make_llm(spec, base_url=base_url) if base_url and _takes_base_url(spec) else make_llm(spec)
+    options = {"base_url": base_url, "endpoint": endpoint} if _takes_base_url(spec) else {}
+    options = {k: v for k, v in options.items() if v}
+    return make_llm(spec, **options) if options else make_llm(spec)
 
 
 def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -223,13 +228,15 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         parser.error("--feedback judge needs --judge-llm SPEC (the model that judges the answers)")
     if args.data is not None and not Path(args.data).is_file():
         parser.error(f"--data: no such file: {args.data}")
+    if args.endpoint and not _takes_base_url(args.llm):
+        parser.error(f"--endpoint is for --llm openai-compatible:<model> or openai:<model>, not {args.llm!r}")
     if args.base_url and not _takes_base_url(args.llm):
         parser.error(f"--base-url needs --llm openai-compatible:<model> (or openai:<model>), "
                      f"not {args.llm!r}")
     samples = task.load(n=args.samples, seed=args.seed, path=args.data)
-    llm = _build_llm(args.llm, args.base_url)
-    reflect_llm = _build_llm(args.reflect_llm, args.base_url) if args.reflect_llm else None
-    judge_llm = _build_llm(args.judge_llm, args.base_url) if args.judge_llm else None
+    llm = _build_llm(args.llm, args.base_url, args.endpoint)
+    reflect_llm = _build_llm(args.reflect_llm, args.base_url, args.endpoint) if args.reflect_llm else None
+    judge_llm = _build_llm(args.judge_llm, args.base_url, args.endpoint) if args.judge_llm else None
     options: dict[str, Any] = {}
     if hasattr(args, "max_reflections"):  # only when given: the strategy's default otherwise
         options["max_reflections"] = args.max_reflections
@@ -344,7 +351,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # backends' own errors (no server, no key): one line, not a traceback
         if getattr(args, "verbose", False):
             raise
-        print(f"error: {type(error).__name__}: {error} (--verbose shows the traceback)", file=sys.stderr)
+        from .llm.base import LLMCallError
+
+        # The kit's own call errors already say what failed and what to do; others get their type.
+        shown = str(error) if isinstance(error, (LLMCallError, ConnectionError)) else f"{type(error).__name__}: {error}"
+        print(f"error: {shown} (--verbose shows the traceback)", file=sys.stderr)
         return 1
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import os
 import socket
 import sys
 from pathlib import Path
@@ -173,7 +174,8 @@ def serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     try:
         listener = _listen(args.host, args.port)
     except OSError as error:
-        print(f"error: cannot listen on {args.host}:{args.port} ({error.strerror or error}): "
+        reason = os.strerror(error.errno) if error.errno else str(error)
+        print(f"error: cannot listen on {args.host}:{args.port} ({reason}): "
               "pass another --port (0 picks a free one)", file=sys.stderr)
         return 1
     port = listener.getsockname()[1]
@@ -194,6 +196,10 @@ def serve(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         listener.close()
         print(f"error: cannot load {path}: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # Ctrl-C while loading: not the CLI's "attempts are recorded" message
+        listener.close()
+        print("stopped", flush=True)
+        return 130
     url = base_url(args.host, port)
     print(f"serving {alias} at {url} (OpenAI-compatible; Ctrl-C stops it)\n"
           f"run the kit against it with:\n  {run_command(alias, url)}", flush=True)

@@ -31,6 +31,7 @@ def no_local_file(monkeypatch, tmp_path):
     monkeypatch.delenv("HOTPOTQA_PATH", raising=False)
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.setattr(hotpotqa, "CACHE_PATH", tmp_path / "cache.jsonl")
+    monkeypatch.setattr(hotpotqa, "SHARED_COPY", tmp_path / "no-shared-copy.jsonl")
 
 
 def write_lines(path: Path, lines: list[str]) -> Path:

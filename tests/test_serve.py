@@ -154,6 +154,18 @@ needs_server = pytest.mark.skipif(
 
 
 @needs_server
+def test_a_busy_port_fails_before_loading_the_model(capsys):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        status, err = _handle(["--port", str(port)], capsys)
+    assert status == 1
+    assert err.strip() == (f"error: cannot listen on 127.0.0.1:{port} (Address already in use): "
+                           "pass another --port (0 picks a free one)")
+
+
+@needs_server
 def test_serve_the_embedded_model_and_use_it_through_the_kit():
     from agents.llm import LLMCallError, make_llm
 

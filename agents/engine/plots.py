@@ -175,8 +175,11 @@ def plot_success_rate(runs: Any, ax: Any = None, paper: dict[str, Iterable[float
     for label, rates in (paper or {}).items():
         rates = list(rates)
         agent = paper_agent(label) if paper_agent else None
-        ax.plot(range(1, len(rates) + 1), rates, linestyle=(0, (4, 2)), linewidth=1.0, alpha=0.6,
-                color=agent_colour(agent) if agent else "#555555", label=label)
+        # Drawn like their agent's runs (colour) and strategy (a reference labelled "Reflexion" used
+        # the memory; one without it did not), but thin, faded and without markers.
+        strategy = "reinagent" if "reflexion" in label.lower() else "base"
+        ax.plot(range(1, len(rates) + 1), rates, linestyle="--" if strategy == "reinagent" else ":",
+                linewidth=1.1, alpha=0.55, color=agent_colour(agent) if agent else "#555555", label=label)
     units = sorted({f"{info['n']} {info['unit']}" for info in infos})
     ax.set_xlabel("Trial")
     ax.set_ylabel(f"Share correct after trial k (latest answer)\nout of {' / '.join(units) or '?'}")

@@ -216,6 +216,8 @@ def run_trials(agent: str, samples: Any, *, task: Any = "hotpotqa",
 
     env = environment if environment is not None else task.environment(
         agent, samples, docstore=docstore, data_path=data_path)
+    if hasattr(env, "check_reachable"):
+        env.check_reachable()  # live Wikipedia without a network fails here, not in every observation
     env_description = task.describe_environment(env)
     response_cache = ResponseCache(cache_path) if cache else None
     metered = CachedLLM(model, response_cache)

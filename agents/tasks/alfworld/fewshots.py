@@ -15,6 +15,15 @@ Your task is to: heat some egg and put it in countertop.
 > think: To solve the task, I need to find an egg, heat it with the microwave, then put it on a countertop.
 OK.
 > think: An egg is most likely in the fridge.
+
+``REFLECTIONS`` holds the reflection few-shots: two failed attempts, in two of those rooms, each
+ending with the line the actor writes when it stops an attempt, and the reflection it deserves
+(what went wrong, then a plan that names the objects and places). The replies are the engine's
+own, as in the trajectories above and as checked on the suite's engine ("look" after arriving,
+"use" of a lamp one is not next to).
+
+>>> [trajectory.splitlines()[-1] for trajectory, _ in REFLECTIONS]
+['(stopped: the same command twice in a row)', '(stopped: the same command twice in a row)']
 """
 from .env import TASK_TYPES
 
@@ -336,3 +345,51 @@ You arrive at garbagecan 1. On the garbagecan 1, you see a soapbar 1.
 You move the soapbar 2 to the garbagecan 1.""",
     ],
 }
+
+# Failed attempts and their reflections. Both fail the way small models fail most (a step of the
+# task left out, then the same command repeated), so a reflection shows how to name the missing
+# step and the exact commands for next time.
+REFLECTIONS = [
+    ("""\
+You are in the middle of a room. Looking quickly around you, you see a cabinet 1, a countertop 2, a countertop 1, a fridge 1, a garbagecan 1, and a microwave 1.
+Your task is to: heat some egg and put it in countertop.
+> think: To solve the task, I need to find an egg, then put it on a countertop.
+OK.
+> go to fridge 1
+You arrive at fridge 1. The fridge 1 is closed.
+> open fridge 1
+You open the fridge 1. The fridge 1 is open. In it, you see a egg 1, and a lettuce 1.
+> take egg 1 from fridge 1
+You pick up the egg 1 from the fridge 1.
+> go to countertop 1
+You arrive at countertop 1. On the countertop 1, you see a apple 1.
+> move egg 1 to countertop 1
+You move the egg 1 to the countertop 1.
+> look
+You are facing the countertop 1. Next to it, you see nothing.
+> look
+You are facing the countertop 1. Next to it, you see nothing.
+(stopped: the same command twice in a row)""",
+     "The task said to heat the egg, and I put it on the countertop without heating it, so the task "
+     "was never done; repeating look did not help. Next time I will take egg 1 from fridge 1, go to "
+     "microwave 1 and heat egg 1 with microwave 1, then go to countertop 1 and move egg 1 to countertop 1."),
+    ("""\
+You are in the middle of a room. Looking quickly around you, you see a bed 1, a drawer 1, a dresser 1, a garbagecan 1, and a sidetable 1.
+Your task is to: look at alarmclock under the desklamp.
+> think: To solve the task, I need to find a desklamp and turn it on.
+OK.
+> go to sidetable 1
+You arrive at sidetable 1. On the sidetable 1, you see a desklamp 1, and a pen 1.
+> use desklamp 1
+You turn on the desklamp 1.
+> go to dresser 1
+You arrive at dresser 1. On the dresser 1, you see a alarmclock 1, and a cellphone 1.
+> use desklamp 1
+Nothing happens.
+> use desklamp 1
+Nothing happens.
+(stopped: the same command twice in a row)""",
+     "I turned on the desklamp while holding nothing, so I never looked at the alarmclock under it, "
+     "and a lamp can only be used standing next to it. Next time I will go to dresser 1 and take "
+     "alarmclock 1 from dresser 1 first, then go to sidetable 1 and use desklamp 1."),
+]

@@ -1,4 +1,177 @@
-"""HumanEval programming: the problems (``data``), the jail that runs model code (``sandbox``), and the
-hidden-test verdict and the agent's own test runs built on it (``scoring``, ``judge``, ``worker``,
-``protocol``). Model-written code never runs in the kit's process: see ``scoring.py`` for the design.
+"""HumanEval (Chen et al., 2021), the kit's programming task: write a function from its signature
+and docstring, with tests the agent writes itself, in a sandbox.
+
+The package: the problems (``data``), the jail that runs model code (``sandbox``, ``jail``,
+``worker``, ``judge``, ``protocol``), the hidden-test verdict and the agent's own test runs
+(``scoring``), the docstring's examples as visible tests (``visible``), the prompts and few-shots,
+the feedback sources (``feedback``), the reference numbers (``paper``) and a scripted model for
+tests (``scripted``). Model-written code never runs in the kit's process: see ``scoring.py``.
+
+Agent: ``codegen`` (:class:`agents.actors.codegen.CodeGenAgent`). Feedback: ``tests`` (its own
+tests decide a retry: honest, the default) or ``oracle`` (the hidden tests decide; the agent is
+told only "incorrect"). Whatever the feedback, the hidden tests are run once per attempt on its
+implementation, for the ``pass`` score (pass@1 after trial k); they never reach a prompt or a record.
+
+>>> TASK.name, TASK.unit, TASK.primary_score, TASK.feedback_sources, TASK.agents
+('humaneval', 'problems', 'pass', ('tests', 'oracle'), ('codegen',))
+>>> s = TASK.sample_from({"task_id": "T/0", "prompt": "def one():\\n", "entry_point": "one",
+...                       "canonical_solution": "    return 1\\n", "test": "def check(c): assert c() == 1\\n"})
+>>> s.id, s.input, TASK.target_of(s)
+('T/0', 'def one():\\n', None)
 """
+from __future__ import annotations
+
+import functools
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from ...types import Sample
+from ..base import BaseTask
+
+HIDDEN_TIMEOUT_S = 10.0  # the original's timeout for the hidden tests
+TEST_TIMEOUT_S = 3.0     # per test of the agent's own
+VERDICTS_KEPT = 4096     # verdicts remembered, so oracle feedback and the score share one run
+
+
+class HumanEvalTask(BaseTask):
+    name = "humaneval"
+    title = "HumanEval"
+    unit = "problems"
+    agents = ("codegen",)
+    feedback_sources = ("tests", "oracle")
+    primary_score = "pass"
+    runs_dir = "programming_runs"
+
+    def __init__(self) -> None:
+        self._verdicts: OrderedDict[tuple[str, str], Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    # -- data ---------------------------------------------------------------------------------------------
+    def data_status(self) -> str:
+        from .data import DatasetUnavailable, humaneval_path
+
+        try:
+            return f"{humaneval_path()} (164 problems)"
+        except DatasetUnavailable as error:
+            return f"missing: {error}"
+
+    def load(self, n: int | None = None, seed: int = 0, path: str | None = None) -> list[Sample]:
+        from .data import load_humaneval
+
+        return self.to_samples(load_humaneval(path, n=n, seed=seed))
+
+    def sample_from(self, record: dict[str, Any]) -> Sample:
+        from .data import FIELDS
+
+        missing = [f for f in FIELDS if f not in record]
+        if missing:
+            raise ValueError(f"HumanEval record {record.get('task_id', '?')!r} is missing field {missing[0]!r} "
+                             "(records come from agents.tasks.humaneval.data.load_humaneval)")
+        return Sample(id=str(record["task_id"]), input=record["prompt"], target=record["test"], data=dict(record))
+
+    def target_of(self, sample: Sample) -> Any:
+        return None  # the hidden tests stay out of the records
+
+    # -- the agent ----------------------------------------------------------------------------------------
+    def default_options(self, agent: str) -> dict[str, Any]:
+        return {"max_tokens": 256}  # a function body; tests and reflections have their own budgets
+
+    def prompts(self, agent: str) -> dict[str, str]:
+        from .prompts import default_prompts
+
+        return default_prompts(self.check_agent(agent))
+
+    def environment(self, agent: str, samples: list[Sample] | None = None, **options: Any) -> Any:
+        """The sandbox, checked once before any attempt (a missing bubblewrap fails the run here,
+        with the install line, instead of failing every attempt)."""
+        from .sandbox import check_sandbox
+
+        check_sandbox()
+        return {"kind": "bubblewrap sandbox", "test_timeout_s": TEST_TIMEOUT_S,
+                "hidden_timeout_s": HIDDEN_TIMEOUT_S}
+
+    def describe_environment(self, environment: Any) -> dict[str, Any]:
+        if not isinstance(environment, dict):
+            return {}
+        return {**environment, "label": "tests run in a bubblewrap sandbox"}
+
+    def build_agent(self, agent: str, sample: Sample, *, llm: Any, reflect_llm: Any, strategy: Any,
+                    feedback: Any, environment: Any, **options: Any) -> Any:
+        from ...actors.codegen import CodeGenAgent
+        from .scoring import run_tests
+        from .visible import docstring_tests
+
+        self.check_agent(agent)
+        timeout = (environment or {}).get("test_timeout_s", TEST_TIMEOUT_S)
+        entry_point = sample.data["entry_point"]
+        return CodeGenAgent(sample.input, entry_point=entry_point,
+                            visible_tests=docstring_tests(sample.input, entry_point),
+                            run_tests=functools.partial(run_tests, timeout=timeout),
+                            llm=llm, reflect_llm=reflect_llm, strategy=strategy, feedback=feedback,
+                            sample_id=sample.id, task=self.name, **options)
+
+    # -- feedback and scores ------------------------------------------------------------------------------
+    def verdict(self, sample: Sample, completion: str) -> Any:
+        """The hidden tests' verdict on ``completion`` (a :class:`~.scoring.ScoreResult`), run once per
+        distinct completion: oracle feedback and the score of the same attempt share it."""
+        from .scoring import score
+
+        key = (sample.id, completion)
+        with self._lock:
+            if key in self._verdicts:
+                self._verdicts.move_to_end(key)
+                return self._verdicts[key]
+        result = score(sample.data, completion, timeout=HIDDEN_TIMEOUT_S)
+        with self._lock:
+            self._verdicts[key] = result
+            while len(self._verdicts) > VERDICTS_KEPT:
+                self._verdicts.popitem(last=False)
+        return result
+
+    def feedback(self, source: str, sample: Sample, *, llm: Any, judge_llm: Any = None) -> Any:
+        from . import feedback
+
+        source = self.check_feedback(source)
+        if source == "oracle":
+            return feedback.hidden_tests(functools.partial(self.verdict, sample))
+        return feedback.own_tests()
+
+    def score(self, sample: Sample, attempt: Any) -> dict[str, Any]:
+        """``pass``: the hidden tests pass on the attempt's completion; ``hidden_reason``: why not,
+        in the verdict's words (which never quote a hidden test)."""
+        result = self.verdict(sample, attempt.answer or "")
+        return {"pass": bool(result.passed), "hidden_reason": str(result.reason)[:160]}
+
+    # -- references and estimates ---------------------------------------------------------------------------
+    def paper_curves(self, agent: str | None = None) -> dict[str, list[float]]:
+        from .paper import paper_curves
+
+        return paper_curves(agent)
+
+    def paper_agent(self, label: str) -> str | None:
+        from .paper import paper_agent
+
+        return paper_agent(label)
+
+    def estimate(self, agent: str, samples: list[Sample], model: Any, n_trials: int,
+                 prompts: dict[str, str], options: dict[str, Any], reflects: bool) -> dict[str, int]:
+        """Every problem fails every trial: trial 1 writes tests and code, each later trial a
+        reflection (if the strategy reflects) and code, the last attempt shown each time."""
+        max_tokens = options.get("max_tokens") or model.max_tokens
+        code, tests = prompts.get("template", "") + prompts.get("examples", ""), \
+            prompts.get("tests_template", "") + prompts.get("tests_examples", "")
+        reflect = prompts.get("reflect_template", "") + prompts.get("reflect_examples", "")
+        calls = input_tokens = 0
+        for sample in samples:
+            stub = model.count_tokens(sample.input)
+            attempt = stub + max_tokens + 200  # a trajectory: the code and its test results
+            calls += 2 + (n_trials - 1) * (1 + int(reflects))
+            input_tokens += model.count_tokens(tests) + stub
+            input_tokens += n_trials * (model.count_tokens(code) + stub + attempt)
+            if reflects:
+                input_tokens += (n_trials - 1) * (model.count_tokens(reflect) + attempt)
+        return {"calls": calls, "input_tokens": input_tokens, "output_tokens": calls * max_tokens}
+
+
+TASK = HumanEvalTask()
