@@ -123,9 +123,10 @@ def analyse(runs: Any, task: str = "hotpotqa", n_resamples: int = 2000, paper: b
     if not found:
         print(f"No {task} runs under {', '.join(str(p) for p in paths)} yet.")
         return None, None, None
-    curves = get_task(task).paper_curves() if paper else None
+    the_task = get_task(task)
+    curves = the_task.paper_curves() if paper else None
     return (analysis.ci_table(found, n_resamples=n_resamples), analysis.paired_table(found, n_resamples=n_resamples),
-            analysis.plot_ci_bands(found, paper=curves, n_resamples=n_resamples))
+            analysis.plot_ci_bands(found, paper=curves, n_resamples=n_resamples, paper_agent=the_task.paper_agent))
 
 
 def viewer(runs: Any, path: Any, task: str = "hotpotqa"):

@@ -5,17 +5,24 @@ from pathlib import Path
 import nbformat
 import pytest
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "hotpot_runs" / "notebooks"
+REPO = Path(__file__).resolve().parent.parent
+NOTEBOOKS = REPO / "hotpot_runs" / "notebooks"
 EXPECTED = ["CoTQA_context.ipynb", "CoTQA_no_context.ipynb", "Compare_runs.ipynb", "ReactQA.ipynb"]
+EVERY_NOTEBOOK = sorted(REPO.glob("*_runs/notebooks/*.ipynb"))
 
 
 def test_the_four_notebooks_exist():
     assert sorted(p.name for p in NOTEBOOKS.glob("*.ipynb")) == EXPECTED
 
 
-@pytest.mark.parametrize("name", EXPECTED)
-def test_committed_without_outputs_with_metadata_and_parameters(name):
-    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+def test_every_task_has_a_notebook():
+    assert {p.parts[-3] for p in EVERY_NOTEBOOK} >= {"hotpot_runs", "alfworld_runs", "programming_runs"}
+
+
+@pytest.mark.parametrize("path", EVERY_NOTEBOOK, ids=lambda p: p.name)
+def test_committed_without_outputs_with_metadata_and_parameters(path):
+    name = path.name
+    nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
     assert nb.metadata.kernelspec.name == "python3"
     assert nb.metadata.language_info.name == "python"
@@ -45,7 +52,7 @@ def test_papermill_run_writes_the_plot_into_the_run_folder(sample_path, tmp_path
     root = tmp_path / "root"
     papermill.execute_notebook(
         str(NOTEBOOKS / "CoTQA_context.ipynb"), str(tmp_path / "out.ipynb"), kernel_name="python3",
-        cwd=str(NOTEBOOKS), progress_bar=False,
+        cwd=str(tmp_path), progress_bar=False,  # run from another folder: the kit is installed
         parameters={"n_questions": 2, "n_trials": 2, "root": str(root), "run_name": "papermill"})
     run_dir = root / "cot_context" / "reinagent" / "papermill"
     assert (run_dir / "success_rate.png").read_bytes().startswith(b"\x89PNG")

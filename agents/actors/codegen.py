@@ -20,7 +20,7 @@ function, ``if __name__`` blocks and garbage are cut or dropped, and nothing her
 ...     ok = "return a + b" in program
 ...     return [Outcome(t, ok, "" if ok else t + " # output: None") for t in tests]
 >>> replies = iter([" add(2, 2) == 4", "    return a - b\\n\\n\\nprint(add(1, 2))",
-...                 "I subtracted; add instead.", "    return a + b\\n"])
+...                 " subtracts; it should add.", "    return a + b\\n"])
 >>> agent = CodeGenAgent('def add(a, b):\\n    \"\"\"Add a and b.\"\"\"\\n', entry_point="add",
 ...                      run_tests=fake_run_tests, llm=CallableLLM(lambda p: next(replies)),
 ...                      feedback=lambda answer, trajectory, outcomes: Feedback(
@@ -37,7 +37,7 @@ failed: assert add(2, 2) == 4 # output: None
 Feedback: Answer judged INCORRECT by tests-check
 >>> second = agent.run()
 >>> second.reflections, second.answer, second.success
-(['I subtracted; add instead.'], '    return a + b\\n', True)
+(['The implementation subtracts; it should add.'], '    return a + b\\n', True)
 """
 from __future__ import annotations
 
@@ -183,29 +183,69 @@ def is_test_statement(text: str, entry_point: str) -> bool:
     return entry_point in names and names <= SAFE_NAMES | {entry_point}
 
 
+def canonical_test(test: str) -> str:
+    """What makes two tests the same test: their syntax tree (``'a'`` and ``"a"`` are one string).
+
+    >>> canonical_test("assert f('a') == 1") == canonical_test('assert f("a")==1')
+    True
+    """
+    try:
+        return ast.dump(ast.parse(test))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return test.strip()
+
+
+def unique_tests(tests: Sequence[str], limit: int | None = None) -> list[str]:
+    """``tests`` without repeats (by :func:`canonical_test`), in order, the first ``limit`` of them."""
+    kept, seen = [], set()
+    for test in tests:
+        key = canonical_test(test)
+        if key not in seen:
+            seen.add(key)
+            kept.append(test)
+    return kept[:limit] if limit is not None else kept
+
+
 def parse_tests(reply: str, entry_point: str, limit: int | None = None) -> list[str]:
     """The well-formed tests in a reply to the tests prompt (which ends with ``assert``), in order,
     without repeats; a line that is not one complete test of ``entry_point`` is dropped.
 
-    >>> parse_tests(" add(1, 2) == 3\\nassert add(1, 2) == 3\\nassert add(2, 2) ==\\nprint(add(0, 0))", "add")
+    >>> parse_tests(" add(1, 2) == 3\\nassert add(1,2) == 3\\nassert add(2, 2) ==\\nprint(add(0, 0))", "add")
     ['assert add(1, 2) == 3']
     """
-    tests: list[str] = []
-    for line in (TESTS_PRIMER + str(reply or "")).split("\n"):
-        line = line.strip()
-        if line.startswith("assert") and line not in tests and is_test_statement(line, entry_point):
-            tests.append(line)
-    return tests[:limit] if limit is not None else tests
+    lines = [line.strip() for line in (TESTS_PRIMER + str(reply or "")).split("\n")]
+    return unique_tests([line for line in lines if line.startswith("assert")
+                         and is_test_statement(line, entry_point)], limit)
 
 
 # -- showing what happened ----------------------------------------------------------------------------
+_LOAD_ERROR = re.compile(r'^\s*File "[^"]*", line (\d+)')
+
+
+def short_error(message: str) -> str:
+    """A traceback-style message in one line: the error and where (a program that does not load
+    fails every test with the same long message; this keeps the results readable).
+
+    >>> short_error('File "solution.py", line 3\\n    return (1,\\n           ^\\nSyntaxError: \\'(\\' was never closed')
+    "the implementation does not load: SyntaxError: '(' was never closed (line 3)"
+    >>> short_error("assert f(1) == 2 # output: 3")
+    'assert f(1) == 2 # output: 3'
+    """
+    message = (message or "").strip()
+    where = _LOAD_ERROR.match(message)
+    if where is None:
+        return one_line(message)
+    last = [line.strip() for line in message.splitlines() if line.strip()][-1]
+    return f"the implementation does not load: {one_line(last)} (line {where.group(1)})"
+
+
 def failure_text(outcome: Any) -> str:
     """A failed test with what went wrong, on one line: ``assert f(1) == 2 # output: 3``.
 
-    >>> failure_text(Outcome("assert f(1) == 2", False, "line 1: SyntaxError: invalid syntax"))
-    'assert f(1) == 2 # line 1: SyntaxError: invalid syntax'
+    >>> failure_text(Outcome("assert f(1) == 2", False, "line 1: NameError: name 'g' is not defined"))
+    "assert f(1) == 2 # line 1: NameError: name 'g' is not defined"
     """
-    message = one_line(outcome.message or "failed")
+    message = short_error(outcome.message or "failed")
     text = message if message.startswith(outcome.test.strip()) else f"{outcome.test} # {message}"
     return one_line(text, limit=300, marker=" [...]")
 
@@ -342,7 +382,8 @@ class CodeGenAgent(Agent):
             reply = self._call(prompt, stop=REFLECTION_STOP, llm=self.reflect_llm).text
         if not reply.strip():
             return ""  # the primer alone is no reflection
-        return clean_reflection(f"{primer}{reply}" if primer else reply)
+        joint = " " if primer and reply[:1].isalnum() else ""
+        return clean_reflection(f"{primer}{joint}{reply}")
 
     def restore(self, attempts: list[Any]) -> None:
         """Resume: the memory, and the tests the first trial wrote (no model call is made)."""
@@ -354,12 +395,12 @@ class CodeGenAgent(Agent):
 
     # -- one attempt ----------------------------------------------------------------------------------------
     def _write_tests(self) -> list[str]:
-        tests = [] if self.test_source == "model" else list(self.visible_tests[: self.max_tests])
+        tests = [] if self.test_source == "model" else unique_tests(self.visible_tests, self.max_tests)
         if self.test_source != "visible" and len(tests) < self.max_tests:
             with self._budget(self.test_max_tokens):
                 reply = self._call(self._tests_prompt(), stop=TESTS_STOP).text
-            tests += [t for t in parse_tests(reply, self.entry_point) if t not in tests]
-        return tests[: self.max_tests]
+            tests += parse_tests(reply, self.entry_point)
+        return unique_tests(tests, self.max_tests)
 
     def _attempt(self) -> None:
         self.steps = 1

@@ -80,6 +80,17 @@ def _field(manifest: dict, records: list, key: str, *record_keys: str, default: 
     return values[0] if len(values) == 1 else "mixed: " + ", ".join(values)
 
 
+def _environment(value: Any) -> str:
+    """The manifest's environment as words: its ``label`` (a dict from the runner), or the text.
+
+    >>> _environment({"kind": "offline docstore", "pages": 1000, "label": "offline docstore, 1000 pages"})
+    'offline docstore, 1000 pages'
+    """
+    if isinstance(value, dict):
+        return str(value.get("label") or value.get("kind") or "environment not stated")
+    return str(value or "environment not stated")
+
+
 def describe_runs(runs: Iterable[Run]) -> list[RunInfo]:
     """One :class:`RunInfo` per run, with labels ``agent · strategy · <source> feedback`` made
     unique by adding the model (then ``#i``) where two runs would read the same."""
@@ -99,7 +110,7 @@ def describe_runs(runs: Iterable[Run]) -> list[RunInfo]:
             strategy=_field(manifest, records, "strategy"),
             feedback_source=_field(manifest, records, "feedback_source", "feedback_source", "feedback"),
             model=_field(manifest, records, "model_id", "model_id", "model", default="model not stated"),
-            environment=str(manifest.get("environment") or "environment not stated"),
+            environment=_environment(manifest.get("environment")),
             ids=ids, n_trials=n_trials, records=records)
         info.label = info.label or f"{info.agent} · {info.strategy} · {info.feedback_source} feedback"
         infos.append(info)
@@ -205,16 +216,16 @@ def _figure(width: float, height: float, panels: int = 1) -> tuple[Any, list]:
 
 
 def _colours(infos: Sequence[RunInfo]) -> list:
-    """One tab10 colour per agent; runs of one agent on several models get lighter/darker shades."""
-    from matplotlib import colormaps
+    """The agent's colour (the same as every other figure of the kit, :func:`plots.agent_colour`);
+    runs of one agent on several models get lighter/darker shades."""
     from matplotlib.colors import to_rgb
 
-    agents = list(dict.fromkeys(x.agent for x in infos))
-    palette = colormaps["tab10"].colors
+    from .plots import agent_colour
+
     shades = [0.0, 0.4, -0.35, 0.65, -0.55]
     out = []
     for info in infos:
-        base = np.array(to_rgb(palette[agents.index(info.agent) % len(palette)]))
+        base = np.array(to_rgb(agent_colour(info.agent)))
         models = list(dict.fromkeys(x.model for x in infos if x.agent == info.agent))
         shade = shades[models.index(info.model) % len(shades)]
         out.append(tuple(base + (1 - base) * shade if shade > 0 else base * (1 + shade)))
@@ -268,9 +279,10 @@ def _legend(ax: Any, entries: int, handles: tuple = ()) -> None:
 
 def plot_ci_bands(runs: Iterable[Run], paper: dict[str, Iterable[float]] | None = None,
                   n_resamples: int = 10_000, level: float = 0.95, seed: int = 0,
-                  title: str | None = None) -> Any:
+                  title: str | None = None, paper_agent: Any = None) -> Any:
     """Success per trial, one line per run with its bootstrap band; ``paper`` maps a label to the
-    paper's logged rates for trials 1, 2, ... (dashed, grey). Returns a matplotlib Figure.
+    paper's logged rates for trials 1, 2, ... (dashed, thin; in the colour of the agent that
+    ``paper_agent(label)`` names, grey otherwise). Returns a matplotlib Figure.
 
     >>> recs = [{"sample_id": s, "trial": 1, "correct": s == "a"} for s in "ab"]
     >>> fig = plot_ci_bands([(recs, {"agent": "cot", "strategy": "base", "feedback_source": "oracle"})],
@@ -299,11 +311,16 @@ def plot_ci_bands(runs: Iterable[Run], paper: dict[str, Iterable[float]] | None 
                         edgecolor=(*colour[:3], 0.45), linestyle=style, linewidth=0.7)
         ax.plot(trials, ci.rate, color=colour, linestyle=style, linewidth=1.8,
                 marker=_MARKERS.get(info.feedback_source, "P"), markersize=4.5, label=label)
+    from .plots import agent_colour
+
     for i, (label, rates) in enumerate((paper or {}).items()):
         rates = [float(r) for r in rates]
-        ax.plot(range(1, len(rates) + 1), rates, linestyle="--", linewidth=1.3,
-                color=str(0.25 + 0.45 * (i % 4) / 3), marker=_PAPER_MARKERS[i % len(_PAPER_MARKERS)],
-                markersize=5, label=f"{label} (paper's logged reference)")
+        agent = paper_agent(label) if paper_agent else None
+        colour = agent_colour(agent) if agent else str(0.25 + 0.45 * (i % 4) / 3)
+        shown = label if "logged" in label or "reported" in label else f"{label} (paper's logged reference)"
+        ax.plot(range(1, len(rates) + 1), rates, linestyle="--" if "reflexion" in label.lower() else ":",
+                linewidth=1.2, alpha=0.7, color=colour, marker=_PAPER_MARKERS[i % len(_PAPER_MARKERS)],
+                markersize=4, label=shown)
     ax.set_xlabel("trial k")
     n_text = str(ns.pop()) if len(ns) == 1 else "N"
     ax.set_ylabel(f"share of {n_text} {_unit(infos)} correct\n(latest answer after trial k)")
@@ -436,7 +453,7 @@ def _report_markdown(infos: Sequence[RunInfo], cis: Any, paired: Any, n_resample
 
 def write_report(runs: Iterable[Run], out_dir: str | os.PathLike,
                  paper: dict[str, Iterable[float]] | None = None, n_resamples: int = 10_000,
-                 seed: int = 0, level: float = 0.95) -> list[Path]:
+                 seed: int = 0, level: float = 0.95, paper_agent: Any = None) -> list[Path]:
     """Write ``ci_table.csv``, ``paired.csv``, ``success_ci.png/.svg``, ``cost_vs_success.png/.svg``,
     ``viewer.html`` and ``report.md`` into ``out_dir``; return their paths in that order."""
     from agents.engine.viewer import write_viewer
@@ -452,7 +469,7 @@ def write_report(runs: Iterable[Run], out_dir: str | os.PathLike,
     paths = [out / "ci_table.csv", out / "paired.csv"]
     cis.to_csv(paths[0], index=False)
     paired.to_csv(paths[1], index=False)
-    figures = {"success_ci": plot_ci_bands(runs, paper, n_resamples, level, seed),
+    figures = {"success_ci": plot_ci_bands(runs, paper, n_resamples, level, seed, paper_agent=paper_agent),
                "cost_vs_success": plot_cost_vs_success(runs)}
     for name, fig in figures.items():
         for suffix in (".png", ".svg"):

@@ -56,8 +56,10 @@ def report(paths: Iterable[str | Path], out: str | Path | None = None, paper: bo
     for task_name, runs in by_task.items():
         base = Path(out) if out else first_root / "report"
         folder = base if len(by_task) == 1 else base / task_name
-        curves = get_task(task_name).paper_curves() if paper else None
-        written[task_name] = write_report(runs, folder, paper=curves, n_resamples=n_resamples, seed=seed)
+        task = get_task(task_name)
+        curves = task.paper_curves() if paper else None
+        written[task_name] = write_report(runs, folder, paper=curves, n_resamples=n_resamples, seed=seed,
+                                          paper_agent=task.paper_agent)
     return written
 
 

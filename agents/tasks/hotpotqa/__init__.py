@@ -76,8 +76,8 @@ class HotPotQATask(BaseTask):
         return make_docstore("offline", records=records)
 
     def describe_environment(self, environment: Any) -> dict[str, Any]:
-        if environment is None:
-            return {}
+        if environment is None:  # chain of thought: no tools (cot_context reads its gold paragraphs)
+            return {"kind": "none", "label": "no tools"}
         from .docstore import OfflineDocstore
 
         if isinstance(environment, OfflineDocstore):

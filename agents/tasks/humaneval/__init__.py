@@ -44,7 +44,7 @@ class HumanEvalTask(BaseTask):
     runs_dir = "programming_runs"
 
     def __init__(self) -> None:
-        self._verdicts: OrderedDict[tuple[str, str], Any] = OrderedDict()
+        self._verdicts: OrderedDict[tuple[str, int, str], Any] = OrderedDict()
         self._lock = threading.Lock()
 
     # -- data ---------------------------------------------------------------------------------------------
@@ -117,12 +117,13 @@ class HumanEvalTask(BaseTask):
         distinct completion: oracle feedback and the score of the same attempt share it."""
         from .scoring import score
 
-        key = (sample.id, completion)
+        problem = sample.data
+        key = (sample.id, hash((problem["prompt"], problem["test"], problem["entry_point"])), completion)
         with self._lock:
             if key in self._verdicts:
                 self._verdicts.move_to_end(key)
                 return self._verdicts[key]
-        result = score(sample.data, completion, timeout=HIDDEN_TIMEOUT_S)
+        result = score(problem, completion, timeout=HIDDEN_TIMEOUT_S)
         with self._lock:
             self._verdicts[key] = result
             while len(self._verdicts) > VERDICTS_KEPT:
