@@ -110,8 +110,14 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
                           "(default: %(default)s, the embedded Gemma 3 270M)")
     run.add_argument("--reflect-llm", metavar="SPEC",
                      help="a different model for the reflections (default: --llm)")
-    run.add_argument("--base-url", metavar="URL",
-                     help="the server of an openai-compatible model, e.g. http://localhost:8000/v1")
+    run.add_argument("--base-url", metavar="URL", action="append",
+                     help="the server of an openai-compatible model, e.g. http://localhost:8000/v1; give it "
+                          "several times (or a comma list) for several servers of the same model: calls "
+                          "spread over them, a dead one is skipped until it answers again")
+    run.add_argument("--rpm", type=_positive_float, metavar="N",
+                     help="at most N model requests a minute, for the whole run (a provider's limit)")
+    run.add_argument("--tpm", type=_positive_float, metavar="N",
+                     help="at most N tokens (prompt + max reply) a minute, for the whole run")
     run.add_argument("--endpoint", choices=("completions", "chat"),
                      help="the server endpoint of openai-compatible models (default: completions, since "
                           "the kit's prompts are few-shot continuations; chat for chat-only servers)")
@@ -201,10 +207,14 @@ def _takes_base_url(spec: str) -> bool:
     return spec.startswith(("openai-compatible", "openai:"))
 
 
-def _build_llm(spec: str, base_url: str | None, endpoint: str | None = None) -> Any:
-    """The model for ``spec``; ``base_url`` and ``endpoint`` go to the OpenAI-style backends only."""
+def _build_llm(spec: str, base_url: str | list[str] | None, endpoint: str | None = None) -> Any:
+    """The model for ``spec``; ``base_url`` and ``endpoint`` go to the OpenAI-style backends only.
+    Several URLs (``--base-url`` repeated, or commas) make a pool of servers."""
     from .llm import make_llm
+    from .llm.pool import split_urls
 
+    urls = split_urls(base_url)
+    base_url = urls if len(urls) > 1 else (urls[0] if urls else None)
     options = {"base_url": base_url, "endpoint": endpoint} if _takes_base_url(spec) else {}
     options = {k: v for k, v in options.items() if v}
     return make_llm(spec, **options) if options else make_llm(spec)
@@ -247,7 +257,7 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
                           docstore=args.docstore, data_path=args.data, concurrency=args.concurrency,
                           run_name=args.run_name, root=args.out, cache=not args.no_cache,
                           budget_usd=args.budget_usd, dry_run=args.dry_run, progress=True,
-                          verbose=args.verbose, barrier=args.barrier, **options)
+                          verbose=args.verbose, barrier=args.barrier, rpm=args.rpm, tpm=args.tpm, **options)
     if args.dry_run:
         print(attempts.T.to_string(header=False))
         return 0

@@ -6,14 +6,16 @@ time no amount of concurrency can beat (counted from the records' ``llm_calls``)
 
 - ``single``: the longest single question's calls (over all its trials) x latency (the issue's
   definition);
-- ``per-trial``: the sum over trials of the longest question's calls *in that trial* x latency. The
-  runner puts a barrier between trials (trial t+1 needs every verdict of trial t), so this is the
-  real floor; it can exceed ``single`` when different questions are the slowest in different trials.
+- ``per-trial``: the sum over trials of the longest question's calls *in that trial* x latency: the
+  floor of the old schedule with a barrier between trials (``barrier=True``); the runner has none
+  now (a question's trial t+1 starts when its trial t fails), so ``single`` is the floor.
 
 Also printed: ``waves``, a floor that counts the limited worker slots too (per trial, at least
 ``ceil(calls in the trial / concurrency)`` call latencies), so a ratio above 1 at concurrency 64
-with 100 questions in a trial is explained rather than hidden. The response cache is off
-(``cache=False``): every call goes to the server.
+with 100 questions in a trial is explained rather than hidden; and the client's CPU per model call
+(``time.process_time`` of this process, the server being in a child process: the kit plus its HTTP
+client) -> ``p1_cpu_ms_per_call`` at the concurrency of the ratio (goal <= 1 ms). The response cache
+is off (``cache=False``): every call goes to the server.
 
     python bench/bench_p1_concurrency.py              # 100 x 5, concurrency 1, 4, 16, 64 (~1.5 min)
     BENCH_SMALL=1 python bench/bench_p1_concurrency.py  # 20 x 5 (CI, ~20 s)
@@ -21,6 +23,7 @@ with 100 questions in a trial is explained rather than hidden. The response cach
 from __future__ import annotations
 
 import math
+import os
 import tempfile
 import time
 
@@ -63,11 +66,11 @@ def main(argv: list[str] | None = None) -> float:
             model = make_llm("openai-compatible:scripted", base_url=server.base_url, api_key="sk-bench",
                              timeout=30)
             server.reset_counters()
-            started = time.perf_counter()
+            cpu, started = time.process_time(), time.perf_counter()
             frame = run_trials("react", questions, strategy="reinagent", n_trials=args.trials, llm=model,
                                concurrency=concurrency, root=root, run_name=f"c{concurrency}",
                                cache=False, progress=False)
-            wall = time.perf_counter() - started
+            wall, cpu = time.perf_counter() - started, time.process_time() - cpu
             stats = server.stats()
             assert frame.error.isna().all(), frame.error.dropna().head()
             records = sorted(frame.drop(columns=["latency_s", "cache_hits"]).to_json(orient="records",
@@ -75,7 +78,7 @@ def main(argv: list[str] | None = None) -> float:
             same = reference is None or records == reference
             reference = reference or records
             floors = critical_paths(frame, args.latency, concurrency)
-            rows.append((concurrency, wall, floors, stats, same, len(frame), int(frame.llm_calls.sum())))
+            rows.append((concurrency, wall, floors, stats, same, len(frame), int(frame.llm_calls.sum()), cpu))
 
     calls_per_question = frame.groupby("sample_id").llm_calls.sum()
     per_trial_max = frame.groupby("trial").llm_calls.max().tolist()
@@ -84,11 +87,13 @@ def main(argv: list[str] | None = None) -> float:
     single, per_trial = rows[0][2]["single"], rows[0][2]["per_trial"]
     print(f"critical path: single question {single:.2f} s, per trial (barriers) {per_trial:.2f} s")
     print(f"{'conc':>5} {'wall s':>8} {'calls/s':>8} {'in flight':>9} {'wall/single':>11} "
-          f"{'wall/per-trial':>14} {'waves floor s':>13} {'wall/waves':>10} {'same records':>12}")
-    for concurrency, wall, floors, stats, same, _, calls in rows:
+          f"{'wall/per-trial':>14} {'waves floor s':>13} {'wall/waves':>10} {'CPU ms/call':>11} "
+          f"{'same records':>12}")
+    for concurrency, wall, floors, stats, same, _, calls, cpu in rows:
         print(f"{concurrency:>5} {wall:>8.2f} {calls / wall:>8.1f} {stats['max_in_flight']:>9} "
               f"{wall / floors['single']:>11.2f} {wall / floors['per_trial']:>14.2f} "
-              f"{floors['waves']:>13.2f} {wall / floors['waves']:>10.2f} {'yes' if same else 'NO':>12}")
+              f"{floors['waves']:>13.2f} {wall / floors['waves']:>10.2f} {cpu / calls * 1000:>11.2f} "
+              f"{'yes' if same else 'NO':>12}")
     serial = rows[0][1] / single if rows[0][0] == 1 else float("nan")
     high = [r for r in rows if r[0] >= 32] or rows[-1:]
     best = min(high, key=lambda r: r[1])
@@ -96,7 +101,11 @@ def main(argv: list[str] | None = None) -> float:
     print(f"serial ratio (concurrency 1): wall/critical = {serial:.1f}")
     print(f"ratio at concurrency {best[0]}: wall/critical = {ratio:.2f} (single-question path; target <= 1.2), "
           f"{best[1] / best[2]['per_trial']:.2f} (per-trial path), {best[1] / best[2]['waves']:.2f} (waves floor)")
+    cpu_ms = best[7] / best[6] * 1000
+    print(f"client CPU per model call at concurrency {best[0]}: {cpu_ms:.2f} ms (the kit + its HTTP client; "
+          f"goal <= 1 ms); load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (2 cores)")
     print(f"RESULT p1_ratio_at_c{best[0]} {ratio:.3f}")
+    print(f"RESULT p1_cpu_ms_per_call {cpu_ms:.3f}")
     return ratio
 
 

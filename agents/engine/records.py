@@ -32,7 +32,12 @@ from ..types import normalize_record
 
 
 class RunFolder:
-    """One run's folder. Appends are atomic per line, flushed and fsynced, under a lock."""
+    """One run's folder. Appends are atomic per line, flushed and fsynced, under a lock.
+
+    ``append`` returns once its line is on disk. Concurrent appends share fsyncs (a group commit:
+    one fsync covers every line written before it), so a thousand workers do not queue behind
+    one fsync each; the file stays open for the folder's life (:meth:`close`).
+    """
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
@@ -41,51 +46,92 @@ class RunFolder:
         self.manifest_path = self.path / "manifest.json"
         self.summary_path = self.path / "summary.csv"
         self.log_path = self.path / "log.txt"
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()          # one writer at a time
+        self._sync_lock = threading.Lock()     # one fsync at a time
+        self._file = None
+        self._written = self._synced = 0       # lines written / lines known to be on disk
 
     def append(self, record: dict[str, Any]) -> None:
         """Write one attempt as one line. One ``write`` of the whole line, then fsync: a kill
         leaves at worst a torn *last* line, which :meth:`load` drops."""
         line = json.dumps(record, ensure_ascii=False) + "\n"
         with self._lock:
-            self._heal_torn_tail()
-            with open(self.attempts_path, "a", encoding="utf-8") as f:
-                f.write(line)
-                f.flush()
-                os.fsync(f.fileno())
+            if self._file is None:
+                self._heal_torn_tail()
+                self._file = open(self.attempts_path, "a", encoding="utf-8")
+            self._file.write(line)
+            self._file.flush()
+            self._written += 1
+            mine = self._written
+        with self._sync_lock:
+            if self._synced < mine:            # nobody's fsync covered this line yet
+                with self._lock:
+                    covered = self._written
+                os.fsync(self._file.fileno())
+                self._synced = covered
+
+    def close(self) -> None:
+        with self._lock:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
+
+    def __del__(self):
+        file = self.__dict__.get("_file")
+        if file is not None:
+            file.close()
 
     def _heal_torn_tail(self) -> None:
-        """Cut a torn last line left by an earlier kill, so new lines start on a fresh line."""
+        """Cut a torn last line left by an earlier kill, so new lines start on a fresh line.
+        Reads the file's end only (backwards), never the whole file."""
         if not self.attempts_path.exists() or self.attempts_path.stat().st_size == 0:
             return
         with open(self.attempts_path, "rb+") as f:
-            data = f.read()
-            if data.endswith(b"\n"):
+            end = f.seek(0, os.SEEK_END)
+            f.seek(end - 1)
+            if f.read(1) == b"\n":
                 return
-            f.truncate(data.rfind(b"\n") + 1)
+            position = end
+            while position > 0:
+                start = max(0, position - 65536)
+                f.seek(start)
+                at = f.read(position - start).rfind(b"\n")
+                if at != -1:
+                    f.truncate(start + at + 1)
+                    return
+                position = start
+            f.truncate(0)
 
     def load(self, final: bool = True) -> list[dict[str, Any]]:
         """The final record of each ``(sample_id, trial)`` (``final=False``: every row, the history),
         normalized to the current field names. A torn last line is dropped with a warning; a bad
         line elsewhere is an error naming it (that is corruption, not a crash)."""
-        records = [normalize_record(record) for record in self._read()]
+        records = self._read()
         return final_records(records) if final else records
 
     def _read(self) -> list[dict[str, Any]]:
+        """Line by line (the file is never held whole); the text repeated across a sample's
+        records (its input, target, the reflections shown again at every later trial) is kept
+        once, so a resumed run of many records holds each string one time."""
         if not self.attempts_path.exists():
             return []
-        lines = self.attempts_path.read_text(encoding="utf-8").split("\n")
-        records = []
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError:
-                is_tail = number == len(lines)  # no newline after it: the write never finished
-                if not is_tail:
-                    raise ValueError(f"{self.attempts_path} line {number} is not valid JSON")
-                warnings.warn(f"dropped a torn last line in {self.attempts_path} (interrupted run)")
+        records, torn, seen = [], None, {}
+        with open(self.attempts_path, encoding="utf-8") as f:
+            for number, line in enumerate(f, 1):
+                if torn is not None:  # a bad line followed by more: corruption, not a kill
+                    raise ValueError(f"{self.attempts_path} line {torn} is not valid JSON")
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError:
+                    if line.endswith("\n"):
+                        raise ValueError(f"{self.attempts_path} line {number} is not valid JSON") from None
+                    torn = number     # no newline after it: the write never finished
+                    continue
+                records.append(_share_text(normalize_record(record), seen))
+        if torn is not None:
+            warnings.warn(f"dropped a torn last line in {self.attempts_path} (interrupted run)")
         return records
 
     def read_manifest(self) -> dict[str, Any] | None:
@@ -106,8 +152,44 @@ class RunFolder:
                 writer.writerows(rows)
         os.replace(tmp, self.summary_path)
 
-    def write_log(self, text: str) -> None:
-        _write_atomically(self.log_path, text)
+    def write_log(self, text: str | Iterable[str]) -> None:
+        """The log; given parts (e.g. one per trial), they are written one by one, joined by a
+        newline, so a large run's log is never one string in memory."""
+        if isinstance(text, str):
+            return _write_atomically(self.log_path, text)
+        tmp = self.log_path.with_suffix(self.log_path.suffix + ".tmp")
+        with open(tmp, "w", encoding="utf-8") as f:
+            for number, part in enumerate(text):
+                f.write(("\n" if number else "") + part)
+        os.replace(tmp, self.log_path)
+
+
+class ManifestWriter:
+    """``manifest.json`` rewritten often during a run (its counters stay current on disk): the
+    fixed part (config, prompts, sample ids: large for a large run) is serialized once, the live
+    part (counters, traffic) at each :meth:`write`. The file reads as one JSON object either way.
+
+    >>> import tempfile
+    >>> folder = RunFolder(tempfile.mkdtemp())
+    >>> writer = ManifestWriter(folder, {"task": "hotpotqa", "ids": ["q1", "q2"]})
+    >>> writer.write({"counters": {"llm_calls": 3}})
+    >>> folder.read_manifest() == {"task": "hotpotqa", "ids": ["q1", "q2"], "counters": {"llm_calls": 3}}
+    True
+    """
+
+    def __init__(self, folder: RunFolder, fixed: dict[str, Any]):
+        self.folder, self.fixed = folder, fixed
+        text = json.dumps(fixed, indent=2, ensure_ascii=False)
+        self._head = text[:-2] if fixed else "{"     # without the closing "\n}"
+
+    def write(self, live: dict[str, Any]) -> None:
+        clash = set(live) & set(self.fixed)
+        if clash:
+            raise ValueError(f"live manifest keys {sorted(clash)} are already in the fixed part")
+        parts = [f"  {json.dumps(key)}: " + json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n  ")
+                 for key, value in live.items()]
+        glue = ",\n" if self.fixed and parts else "\n" if parts else ""
+        _write_atomically(self.folder.manifest_path, self._head + glue + ",\n".join(parts) + "\n}\n")
 
 
 def final_records(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -126,6 +208,28 @@ def final_records(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         if key not in best or record.get("attempt_no", 1) >= best[key].get("attempt_no", 1):
             best[key] = record
     return list(best.values())
+
+
+def _share_text(record: dict[str, Any], seen: dict[str, str]) -> dict[str, Any]:
+    """Replace repeated strings of ``record`` by the copy already in ``seen``.
+
+    >>> seen = {}
+    >>> a = _share_text({"input": "Who?" * 3, "reflections": ["r" * 5]}, seen)
+    >>> b = _share_text({"input": "Who?" * 3, "reflections": ["r" * 5, "s"]}, seen)
+    >>> a["input"] is b["input"], a["reflections"][0] is b["reflections"][0]
+    (True, True)
+    """
+    for name in ("input", "target", "sample_id", "task", "agent", "strategy", "feedback_source"):
+        value = record.get(name)
+        if isinstance(value, str):
+            record[name] = seen.setdefault(value, value)
+    shown = record.get("reflections")
+    if isinstance(shown, list):
+        record["reflections"] = [seen.setdefault(r, r) if isinstance(r, str) else r for r in shown]
+    reflection = record.get("reflection")
+    if isinstance(reflection, str) and reflection:
+        record["reflection"] = seen.setdefault(reflection, reflection)
+    return record
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -34,12 +34,13 @@ from typing import Any, Callable
 from ..llm.base import LLM, as_llm, make_llm
 from ..llm.cache import CachedLLM, ResponseCache
 from ..llm.costs import cost_usd, price_of
+from ..llm.limits import Limiter, with_limiter
 from ..reflexion import Agent, oracle_feedback
 from ..strategies import ReinAgentStrategy
 from ..tasks import get_task
 from ..tasks.base import REPO_ROOT
 from ..types import Attempt, Sample
-from .records import RunFolder
+from .records import ManifestWriter, RunFolder, final_records
 from .report import error_summary, format_log, outcome, summarize
 
 PROMPT_OPTIONS = ("template", "examples", "reflect_template", "reflect_examples")
@@ -153,7 +154,7 @@ def run_trials(agent: str, samples: Any, *, task: Any = "hotpotqa",
                cache_path: str | Path | None = None, budget_usd: float | None = None,
                prices: dict[str, tuple[float, float]] | None = None, dry_run: bool = False,
                progress: bool = True, verbose: bool = False, barrier: bool = False,
-               **agent_options: Any):
+               rpm: float | None = None, tpm: float | None = None, **agent_options: Any):
     """Run ``n_trials`` trials of ``agent`` over ``samples`` and return the final attempts as a DataFrame.
 
     - ``task``: a registered task name (``python -m agents tasks``) or a task object;
@@ -174,6 +175,12 @@ def run_trials(agent: str, samples: Any, *, task: Any = "hotpotqa",
     - ``budget_usd``: stop cleanly (everything recorded) once the spend reaches it (priced models);
     - ``dry_run``: estimate calls, tokens and cost; call nothing, need no key, write nothing;
     - ``barrier``: wait for every sample's trial k before any trial k+1 (the old schedule);
+    - ``rpm`` / ``tpm``: requests / tokens per minute for the whole run (every call, reflections
+      and judges included, shares one :class:`~agents.llm.limits.Limiter`; a model built with
+      ``make_llm(..., rpm=)`` brings its own instead). OpenAI-style backends always go through
+      the run's limiter: a 429 pauses the whole run, and the calls in flight adapt (AIMD, at
+      most ``concurrency``). The manifest records the ``limits``, what was observed
+      (``traffic``) and, for several servers, the per-server counts (``servers``);
     - other keywords (``max_steps``, ``max_reflections``, ``template``, ...) go to the agents.
 
     ``attrs`` of the returned DataFrame: ``run_dir``, ``stopped`` (None, or ``"budget"``),
@@ -201,12 +208,14 @@ def run_trials(agent: str, samples: Any, *, task: Any = "hotpotqa",
     judge = _build(judge_llm) if judge_llm is not None else None
     if feedback == "judge" and judge is None:
         raise ValueError("judge feedback needs a judge model: judge_llm= (--judge-llm SPEC)")
+    workers = min(concurrency, getattr(model, "max_concurrency", None) or concurrency)
     options = {**task.default_options(agent), **agent_options}
     prompt_set = {**task.prompts(agent), **{k: v for k, v in options.items() if k in PROMPT_OPTIONS and v}}
     options.update(prompt_set)
     if dry_run:  # before any server check: an estimate needs no key and no network
         return pd.DataFrame([estimate_cost(task, agent, samples, model, n_trials, prompt_set, options,
                                            strategy, prices)])
+    limiter, (model, reflector, judge) = _share_limiter((model, reflector, judge), rpm, tpm, workers)
     for one in {id(m): m for m in (model, reflector, judge) if m is not None}.values():
         if hasattr(one, "check_reachable"):
             one.check_reachable()  # an unreachable server or unknown model fails here, before any attempt
@@ -247,7 +256,8 @@ def run_trials(agent: str, samples: Any, *, task: Any = "hotpotqa",
         "agent_options": config["agent_options"], "environment": env_description,
         "dataset_ids": config["question_ids"], "unit": task.unit,
         "n_trials": max(n_trials, int((previous or {}).get("n_trials") or 0)),  # never shrink
-        "concurrency": concurrency, "barrier": barrier, "versions": _versions(),
+        "concurrency": concurrency, "barrier": barrier, "limits": limiter.describe(),
+        "versions": _versions(),
         "git_commit": _git_commit(), "started_at": (previous or {}).get("started_at") or _now(),
         "sessions": (previous or {}).get("sessions", 0) + 1,
     }
@@ -266,46 +276,74 @@ def run_trials(agent: str, samples: Any, *, task: Any = "hotpotqa",
     def spend() -> float:
         return sum(cost_usd(m.name, m.paid_input_tokens, m.paid_output_tokens, prices) for m in meters)
 
-    folder.write_manifest({**manifest, "ended_at": None, "counters": counters("running")})
+    pools = [m for m in {id(m): m for m in (model, reflector, judge) if m is not None}.values()
+             if hasattr(m, "server_stats")]
+
+    def observed() -> dict[str, Any]:
+        """This session's traffic through the limiter, and each server's share (several servers)."""
+        seen = {"traffic": limiter.stats()}
+        if pools:
+            seen["servers"] = [row for pool in pools for row in pool.server_stats()]
+        return seen
+
+    writer = ManifestWriter(folder, manifest)
+    writer.write({"ended_at": None, "counters": counters("running")})
 
     # Resume: the final record of each (sample, trial); those that ended in an error run again.
+    # The file is read once; the history itself is not kept (only its length is reported).
     history = folder.load(final=False)
-    finals = {(r["sample_id"], int(r["trial"])): r for r in folder.load()}
+    n_history = len(history)
+    finals = {(r["sample_id"], int(r["trial"])): r for r in final_records(history)}
+    del history
     tries = {key: record.get("attempt_no", 1) for key, record in finals.items()}
     done = {key: record for key, record in finals.items() if not record.get("error")}
-    if history:
-        good = sum(1 for key in done if key[0] in {s.id for s in samples})
+    if n_history:
+        ids = {s.id for s in samples}
+        good = sum(1 for key in done if key[0] in ids)
         _say(progress, f"resuming {folder.path.name}: {good} attempts recorded "
-                       f"({len(history)} rows, {len(finals) - len(done)} to retry after an error)")
-    by_sample: dict[str, list[Attempt]] = {}
+                       f"({n_history} rows, {len(finals) - len(done)} to retry after an error)")
+    # Agents are built when a sample's first trial of this session starts and dropped when the
+    # sample is through: a run of 10,000 samples holds the agents in flight, not 10,000 of them,
+    # and a resume makes its first call without first rebuilding every memory.
+    recorded: dict[str, list[dict[str, Any]]] = {}
     for (sid, _), record in sorted(done.items(), key=lambda item: item[0][1]):
-        by_sample.setdefault(sid, []).append(Attempt.from_record(record))
+        recorded.setdefault(sid, []).append(record)
+    # per sample: [attempts so far, solved] (what Agent.attempts / Agent.solved would say)
+    status = {s.id: [len(recorded.get(s.id, ())), any(r.get("success") for r in recorded.get(s.id, ()))]
+              for s in samples}
     agents_by_id: dict[str, Agent] = {}
-    for sample in samples:
-        fb = (oracle_feedback(functools.partial(_evaluate, evaluator, sample.target)) if evaluator
-              else task.feedback(feedback, sample, llm=metered, judge_llm=metered_judge))
-        one = task.build_agent(agent, sample, llm=metered, reflect_llm=metered_reflector, strategy=strategy,
-                               feedback=fb, environment=env, **options)
-        one.restore(by_sample.get(sample.id, []))
-        agents_by_id[sample.id] = one
     sample_by_id = {s.id: s for s in samples}
-
-    workers = min(concurrency, getattr(model, "max_concurrency", None) or concurrency)
-    failed_now: set[str] = set()
-    state = {"stopped": None, "last_saved": time.monotonic()}
     lock = threading.Lock()
 
+    def agent_of(sid: str) -> Agent:
+        one = agents_by_id.get(sid)
+        if one is None:
+            sample = sample_by_id[sid]
+            fb = (oracle_feedback(functools.partial(_evaluate, evaluator, sample.target)) if evaluator
+                  else task.feedback(feedback, sample, llm=metered, judge_llm=metered_judge))
+            one = task.build_agent(agent, sample, llm=metered, reflect_llm=metered_reflector,
+                                   strategy=strategy, feedback=fb, environment=env, **options)
+            with lock:
+                past = recorded.pop(sid, [])
+            one.restore([Attempt.from_record(record) for record in past])
+            with lock:
+                agents_by_id[sid] = one
+        return one
+
+    failed_now: set[str] = set()
+    state = {"stopped": None, "last_saved": time.monotonic()}
+
     def next_trial(sid: str) -> int | None:
-        one = agents_by_id[sid]
-        trial = len(one.attempts) + 1
-        if one.solved or sid in failed_now or trial > n_trials or state["stopped"]:
+        attempts, solved = status[sid]
+        trial = attempts + 1
+        if solved or sid in failed_now or trial > n_trials or state["stopped"]:
             return None
         return trial
 
     def attempt_one(sid: str) -> dict[str, Any]:
         if budget_usd is not None and spend() >= budget_usd:
             raise BudgetExceeded
-        result = agents_by_id[sid].run()
+        result = agent_of(sid).run()
         record = _record(result, sample_by_id[sid], task, model.name, prices)
         with lock:
             key = (sid, result.trial)
@@ -313,18 +351,23 @@ def run_trials(agent: str, samples: Any, *, task: Any = "hotpotqa",
         folder.append(record)
         return record
 
-    remaining = sum(n_trials - len(agents_by_id[s.id].attempts) for s in samples
-                    if not agents_by_id[s.id].solved)
+    remaining = sum(n_trials - status[s.id][0] for s in samples if not status[s.id][1])
     bar = _progress_bar(max(remaining, 0), "attempts", progress)
     tally = {"correct": 0, "incorrect": 0, "halted": 0, "error": 0}
 
     def finished(record: dict[str, Any]) -> None:
         kind = outcome(record)
+        sid = record["sample_id"]
         with lock:
-            done[(record["sample_id"], record["trial"])] = record
+            done[(sid, record["trial"])] = record
             tally[kind] += 1
+            status[sid][0] += 1
+            status[sid][1] = status[sid][1] or bool(record.get("success"))
             if kind == "error":
-                failed_now.add(record["sample_id"])
+                failed_now.add(sid)
+        if next_trial(sid) is None:
+            with lock:
+                agents_by_id.pop(sid, None)   # through (for this session): its memory is on disk
         if verbose:
             bar.write(f"[trial {record['trial']}] {record['sample_id']}: {kind}\n{record['trajectory']}\n")
         bar.set_postfix(tally, refresh=False)
@@ -332,7 +375,7 @@ def run_trials(agent: str, samples: Any, *, task: Any = "hotpotqa",
         # Counters on disk stay current (to a second), so a killed session's spend is not
         # forgotten; rewriting the manifest after every attempt would cost more than the rest.
         if time.monotonic() - state["last_saved"] > 1.0:
-            folder.write_manifest({**manifest, "ended_at": None, "counters": counters("running")})
+            writer.write({"ended_at": None, "counters": counters("running"), **observed()})
             state["last_saved"] = time.monotonic()
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -353,6 +396,7 @@ def run_trials(agent: str, samples: Any, *, task: Any = "hotpotqa",
                     if trial is None and next_trial(sid) is not None:  # no barrier: go on at once
                         pending[pool.submit(attempt_one, sid)] = sid
     bar.close()
+    folder.close()
 
     _write_reports(folder, done, len(samples))
     if response_cache is not None:
@@ -361,12 +405,38 @@ def run_trials(agent: str, samples: Any, *, task: Any = "hotpotqa",
     finals = {**{k: v for k, v in finals.items() if k[0] in order}, **done}
     records = sorted(finals.values(), key=lambda r: (r["trial"], order.get(r["sample_id"], 0)))
     errors = error_summary(records)
-    folder.write_manifest({**manifest, "ended_at": _now(), "counters": counters(state["stopped"]),
-                           "errors": errors})
+    writer.write({"ended_at": _now(), "counters": counters(state["stopped"]), "errors": errors, **observed()})
     frame = pd.DataFrame(records)
     frame.attrs.update(run_dir=str(folder.path), stopped=state["stopped"], errors=errors,
-                       resumed=len(history), manifest=folder.read_manifest())
+                       resumed=n_history, manifest=folder.read_manifest())
     return frame
+
+
+def _share_limiter(models: tuple[LLM | None, ...], rpm: float | None, tpm: float | None,
+                   workers: int) -> tuple[Limiter, list[LLM | None]]:
+    """One limiter for every model of the run: the one a model was built with (``make_llm(rpm=)``),
+    else a new one with ``rpm`` / ``tpm``; its in-flight ceiling is the run's concurrency.
+
+    OpenAI-style backends get it natively (they hear 429s and timeouts: the shared pause, AIMD);
+    other backends only when there is a rate to keep. The caller's model objects are not changed.
+    """
+    own = {id(m.limiter): m.limiter for m in models
+           if m is not None and isinstance(getattr(m, "limiter", None), Limiter)}
+    if own and (rpm or tpm):
+        raise ValueError("the model already has a limiter (make_llm(..., rpm=/tpm=)): pass the rates "
+                         "there or to run_trials, not both")
+    if len(own) > 1:
+        raise ValueError("the run's models bring different limiters: build them with one "
+                         "(limiter=) or pass rpm=/tpm= to run_trials")
+    limiter = next(iter(own.values())) if own else Limiter(rpm, tpm)
+    limiter.window.set_maximum(workers)
+    shared: dict[int, LLM] = {}
+    for m in models:
+        if m is not None and id(m) not in shared:
+            native = hasattr(m, "with_limiter")
+            needed = native or ((limiter.rpm or limiter.tpm) and getattr(m, "limiter", None) is not limiter)
+            shared[id(m)] = with_limiter(m, limiter) if needed else m
+    return limiter, [None if m is None else shared[id(m)] for m in models]
 
 
 def _evaluate(evaluator: Callable[[str, str], bool], target: Any, answer: str) -> bool:
@@ -386,7 +456,11 @@ def _record(attempt: Attempt, sample: Sample, task: Any, model_name: str, prices
 def _write_reports(folder: RunFolder, done: dict[tuple[str, int], dict[str, Any]], n_samples: int) -> None:
     records = sorted(done.values(), key=lambda r: (r["trial"], r["sample_id"]))
     folder.write_summary(summarize(records, n_samples))
-    folder.write_log(format_log(records))
+    # One trial at a time: the log of a large run is never one string (same text as format_log(all)).
+    trials: dict[int, list[dict[str, Any]]] = {}
+    for record in records:
+        trials.setdefault(int(record["trial"]), []).append(record)
+    folder.write_log(format_log(trials[trial]) for trial in sorted(trials))
 
 
 def _say(enabled: bool, message: str) -> None:

@@ -206,15 +206,37 @@ def make_llm(spec: str = "local", **options: Any) -> LLM:
     The OpenAI-style backends take ``endpoint="completions"`` or ``"chat"`` (see
     :mod:`agents.llm.openai` for the defaults); nothing is sent until the first call or
     ``check_reachable()``, and ``openai:`` needs ``OPENAI_API_KEY`` only then.
+
+    ``rpm=`` / ``tpm=`` put the model behind a :class:`~agents.llm.limits.Limiter` (requests and
+    tokens per minute); a run shares it with its other models. ``base_url`` may name several
+    servers of the same model (a list, or one string with commas): the result is a
+    :class:`~agents.llm.pool.ServerPool` (``cooldown_s=`` tunes its circuit breaker).
+
+    >>> make_llm("openai-compatible:m", base_url="http://127.0.0.1:9001/v1,http://127.0.0.1:9002/v1", rpm=600)
+    ServerPool(model='m', base_urls=['http://127.0.0.1:9001/v1', 'http://127.0.0.1:9002/v1'], endpoint='completions')
     """
     kind, _, rest = str(spec).partition(":")
-    if kind == "local":
-        from .local import LocalLLM
-        return LocalLLM(model_path=rest or None, **options)
+    if kind in ("openai", "openai-compatible") and options.get("base_url") is not None:
+        from .pool import make_pool, split_urls
+
+        urls = split_urls(options["base_url"])
+        if len(urls) > 1:
+            return make_pool(spec, urls, **{k: v for k, v in options.items() if k != "base_url"})
+        options["base_url"] = urls[0] if urls else None
+        for pool_only in ("cooldown_s", "max_cooldown_s", "clock"):
+            options.pop(pool_only, None)
+    rates = {k: options.pop(k) for k in ("rpm", "tpm") if k in options}
     if kind == "openai" and rest:
         from .openai import OpenAILLM
-        return OpenAILLM(model=rest, **options)
+        return OpenAILLM(model=rest, **options, **rates)
     if kind == "openai-compatible":
         from .openai import OpenAICompatibleLLM
-        return OpenAICompatibleLLM(model=rest or options.pop("model", None), **options)
+        return OpenAICompatibleLLM(model=rest or options.pop("model", None), **options, **rates)
+    if kind == "local":
+        from .local import LocalLLM
+        model = LocalLLM(model_path=rest or None, **options)
+        if any(rates.values()):
+            from .limits import Limiter, with_limiter
+            return with_limiter(model, Limiter(**rates))
+        return model
     raise ValueError(f"unknown model spec {spec!r}; use one of: {', '.join(SPEC_FORMS)}")

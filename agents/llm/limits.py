@@ -36,6 +36,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from .base import LLM, Completion, LLMCallError
+
 OVERLOAD = frozenset({"rate_limited", "timeout", "overloaded"})  # outcomes that halve the window
 
 
@@ -114,7 +116,7 @@ class AIMD:
     (4.0, 1)
     >>> for _ in range(4): aimd.release(aimd.acquire(), overloaded=False)
     >>> round(aimd.limit, 2)                                   # about +1 after a window of 4
-    4.95
+    4.92
     """
 
     def __init__(self, maximum: int | None = None, minimum: int = 1, decrease: float = 0.5,
@@ -293,3 +295,53 @@ class Limiter:
 
 def _num(value: float) -> float | None:
     return None if math.isinf(value) else round(value, 2)
+
+
+def with_limiter(model: Any, limiter: Limiter) -> Any:
+    """``model`` sending through ``limiter``: natively where the backend sees each HTTP request
+    (it hears 429s and timeouts), else wrapped so that each call is paced (rpm, tpm, in flight).
+
+    >>> from agents.llm import CallableLLM
+    >>> clock = FakeClock()
+    >>> model = with_limiter(CallableLLM(lambda p: "Finish[4]"), Limiter(rpm=60, clock=clock, sleep=clock.sleep))
+    >>> [model.complete("2+2?").text for _ in range(3)], clock.now
+    (['Finish[4]', 'Finish[4]', 'Finish[4]'], 2.0)
+    """
+    if hasattr(model, "with_limiter"):
+        return model.with_limiter(limiter)
+    return LimitedLLM(model, limiter)
+
+
+class LimitedLLM(LLM):
+    """Any backend behind a :class:`Limiter`: each call is one request (tokens: the prompt's
+    estimate plus ``max_tokens``, settled with the reply's counts)."""
+
+    def __init__(self, llm: LLM, limiter: Limiter):
+        self.llm, self.limiter = llm, limiter
+        self.name, self.backend = llm.name, llm.backend
+        self.context_window, self.max_tokens = llm.context_window, llm.max_tokens
+        self.temperature = llm.temperature
+
+    def __getattr__(self, name: str) -> Any:  # max_concurrency, ... as the model
+        return getattr(self.__dict__["llm"], name)
+
+    def _generate(self, prompt: str, stop: list[str], max_tokens: int) -> Completion:
+        cost = self.llm.count_tokens(prompt) + max_tokens if self.limiter.tpm else 0
+        ticket = self.limiter.acquire(cost)
+        try:
+            reply = self.llm.complete(prompt, stop=stop, max_tokens=max_tokens)
+        except LLMCallError as error:
+            outcome = {429: "rate_limited", "timeout": "timeout"}.get(error.status, "error")
+            self.limiter.release(ticket, outcome)
+            raise
+        except BaseException:
+            self.limiter.release(ticket, "error")
+            raise
+        self.limiter.release(ticket, "ok", used_tokens=reply.input_tokens + reply.output_tokens)
+        return reply
+
+    def count_tokens(self, text: str) -> int:
+        return self.llm.count_tokens(text)
+
+    def identity(self) -> dict[str, Any]:
+        return self.llm.identity()

@@ -20,6 +20,13 @@ row per prompt). Kinds: ``429`` (with ``Retry-After`` and ``retry-after-ms``), `
 a truncated JSON body). ``reject`` is a predicate on the prompt that answers a non-retryable
 ``400`` every time (until the plan is replaced: ``server.faults = FaultPlan()``).
 
+Scale drills: ``latency_jitter=0.5`` spreads each reply's latency uniformly over ±50 % (seeded by
+the prompt, so a run is reproducible); ``rpm=N`` enforces N completions a minute like a provider
+(a token bucket of N/60 a second holding one second's worth; beyond it a ``429`` with
+``Retry-After`` and ``retry-after-ms`` saying when the next one fits); ``GET /_latency`` returns the
+latency served per question (the text after the prompt's last ``Question: ``), from which a
+benchmark computes a question's chain of call latencies.
+
 Run it standalone (e.g. to keep it out of the client's process in a benchmark)::
 
     python -m agents.testing.fake_server --hotpotqa PATH --latency 0.05 --port 8765
@@ -119,6 +126,36 @@ class _State:
     models: Counter = field(default_factory=Counter)
     in_flight: int = 0
     max_in_flight: int = 0
+    rate_limited: int = 0              # 429s of the server's own rate limit (not injected faults)
+    served_per_s: Counter = field(default_factory=Counter)   # second since start -> good replies
+    latency_by_question: Counter = field(default_factory=Counter)
+    started: float = field(default_factory=time.monotonic)
+
+
+class _RateLimit:
+    """A provider's limit: ``rpm`` a minute as a bucket refilled at rpm/60 a second, holding one
+    second's worth. :meth:`take` returns None (go ahead) or the seconds until one fits."""
+
+    def __init__(self, rpm: float):
+        self.rate = rpm / 60.0
+        self.capacity = max(1.0, self.rate)
+        self.level, self.stamp = self.capacity, time.monotonic()
+        self.lock = threading.Lock()
+
+    def take(self) -> float | None:
+        with self.lock:
+            now = time.monotonic()
+            self.level = min(self.capacity, self.level + (now - self.stamp) * self.rate)
+            self.stamp = now
+            if self.level >= 1.0:
+                self.level -= 1.0
+                return None
+            return (1.0 - self.level) / self.rate
+
+
+def _question_of(prompt: str) -> str:
+    """The question a prompt is about: the line after its last ``Question: ``."""
+    return prompt.rpartition("Question: ")[2].split("\n", 1)[0].strip()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -176,6 +213,8 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path == "/_reset":
             self.server.owner.reset_counters()
             return self._send_json(200, {"reset": True})
+        if self.path == "/_latency":      # seconds of latency served, per question
+            return self._send_json(200, self.server.owner.latency_by_question())
         if self.path.rstrip("/") in ("/v1/models", "/models"):
             self._send_json(200, {"object": "list", "data": [
                 {"id": self.server.model_name, "object": "model", "created": 0, "owned_by": "fake"}]})
@@ -228,16 +267,28 @@ class _Handler(BaseHTTPRequestHandler):
                 with state.lock:
                     state.faults["400"] += 1
                 return self._error(400, "This request was rejected (injected 400).", "invalid_request_error")
+            limit: _RateLimit | None = self.server.rate_limit
+            wait = limit.take() if limit is not None else None
+            if wait is not None:
+                with state.lock:
+                    state.rate_limited += 1
+                wait_ms = max(1, int(wait * 1000 + 0.999))
+                return self._error(429, "Rate limit reached for requests per minute.", "rate_limit_error",
+                                   {"Retry-After": f"{wait_ms / 1000:g}", "retry-after-ms": str(wait_ms)})
+            key = (path, hash(prompt))     # not the prompt itself: a long run sends many thousands
             with state.lock:
-                state.attempts[(path, prompt)] += 1
-                attempt = state.attempts[(path, prompt)]
-            fault = plan.decide(prompt, attempt)
+                state.attempts[key] += 1
+                attempt = state.attempts[key]
+            fault = plan.decide(prompt, attempt) if plan.rate else None
             if fault is not None:
                 with state.lock:
                     state.faults[fault] += 1
                 return self._fault(fault, plan)
-            if self.server.latency_s:
-                time.sleep(self.server.latency_s)
+            latency = self.server.latency_s
+            if latency and self.server.latency_jitter:
+                latency *= 1 + self.server.latency_jitter * (2 * _unit(plan.seed, "latency", prompt) - 1)
+            if latency:
+                time.sleep(latency)
             text = _cut_at_stop(str(self.server.brain(prompt)), request.get("stop"))
             usage = {"prompt_tokens": _approx_tokens(prompt), "completion_tokens": _approx_tokens(text)}
             usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
@@ -253,6 +304,8 @@ class _Handler(BaseHTTPRequestHandler):
                                {"index": 0, "finish_reason": "stop", "logprobs": None, "text": text}]}
             with state.lock:   # counted before the write: a client that has its reply sees it counted
                 state.served += 1
+                state.served_per_s[int(time.monotonic() - state.started)] += 1
+                state.latency_by_question[_question_of(prompt)] += latency
             self._send_json(200, payload)
         finally:
             with state.lock:
@@ -285,7 +338,7 @@ def _content(content: object) -> str:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False           # never wait on a held (timeout-fault) request at shutdown
-    request_queue_size = 512         # many concurrent connects must not hit a short listen backlog
+    request_queue_size = 4096        # a thousand concurrent connects must not overflow the backlog
     allow_reuse_address = True
 
 
@@ -296,6 +349,8 @@ class FakeOpenAIServer:
     - ``brain``: ``prompt -> reply``, e.g. ``ScriptedHotpotModel(...).reply_for``; replies are cut
       at the request's ``stop`` sequences;
     - ``latency_s``: sleep before every good reply (handler threads sleep in parallel);
+      ``latency_jitter``: ±that fraction, uniform, seeded by the prompt;
+    - ``rpm``: the server's own rate limit (429 with ``Retry-After`` beyond it);
     - ``api_key``: when set, a request without ``Authorization: Bearer <api_key>`` gets 401;
     - counters: ``requests``, ``completions``, ``served``, ``faults`` (by kind),
       ``authorization`` (header values seen), ``max_in_flight``; :meth:`stats` returns them all
@@ -304,10 +359,14 @@ class FakeOpenAIServer:
 
     def __init__(self, brain: Callable[[str], str], latency_s: float = 0.0,
                  faults: FaultPlan | None = None, port: int = 0, model_name: str = "scripted",
-                 api_key: str | None = None):
+                 api_key: str | None = None, latency_jitter: float = 0.0, rpm: float | None = None):
+        if not 0.0 <= latency_jitter <= 1.0:
+            raise ValueError(f"latency_jitter is a fraction in [0, 1], got {latency_jitter!r}")
         self._httpd = _Server(("127.0.0.1", port), _Handler)
         self._httpd.brain = brain
         self._httpd.latency_s = latency_s
+        self._httpd.latency_jitter = latency_jitter
+        self._httpd.rate_limit = _RateLimit(rpm) if rpm else None
         self._httpd.faults = faults or FaultPlan()
         self._httpd.model_name = model_name
         self._httpd.api_key = api_key
@@ -377,7 +436,14 @@ class FakeOpenAIServer:
         with state.lock:
             return {"requests": state.requests, "completions": state.completions, "served": state.served,
                     "faults": dict(state.faults), "faulted": sum(state.faults.values()),
-                    "max_in_flight": state.max_in_flight, "by_endpoint": dict(state.by_endpoint)}
+                    "max_in_flight": state.max_in_flight, "by_endpoint": dict(state.by_endpoint),
+                    "rate_limited": state.rate_limited,
+                    "served_per_s": {str(k): v for k, v in sorted(state.served_per_s.items())}}
+
+    def latency_by_question(self) -> dict[str, float]:
+        """Seconds of latency served per question (see the module notes)."""
+        with self._httpd.state.lock:
+            return dict(self._httpd.state.latency_by_question)
 
     def reset_counters(self) -> None:
         """Zero the counters and the per-prompt attempt numbers (the fault plan starts over)."""
@@ -387,17 +453,22 @@ class FakeOpenAIServer:
 class FakeOpenAIServerProcess:
     """The same server in a child process (``python -m agents.testing.fake_server``), so that its
     request handling does not share the client's GIL (benchmarks). Scripted HotPotQA brain over
-    the file at ``hotpotqa``; ``stats()`` / ``reset_counters()`` go over HTTP; bounded in time.
+    the file at ``hotpotqa`` (``questions=N``: the :func:`scale_questions` derived from it);
+    ``stats()`` / ``reset_counters()`` go over HTTP; bounded in time; ``kill()`` crashes it and
+    entering it again restarts it on the same port.
     """
 
     def __init__(self, hotpotqa: str, latency_s: float = 0.0, fault_rate: float = 0.0, seed: int = 0,
-                 max_seconds: float = 900.0):
+                 max_seconds: float = 900.0, latency_jitter: float = 0.0, rpm: float | None = None,
+                 port: int = 0, questions: int | None = None):
         import subprocess
         import sys
         from pathlib import Path
         self._command = [sys.executable, str(Path(__file__).resolve()), "--hotpotqa", str(hotpotqa),
                          "--latency", str(latency_s), "--fault-rate", str(fault_rate), "--seed", str(seed),
-                         "--max-seconds", str(max_seconds)]
+                         "--max-seconds", str(max_seconds), "--latency-jitter", str(latency_jitter),
+                         "--port", str(port)] + (["--rpm", str(rpm)] if rpm else []) + (
+                            ["--questions", str(questions)] if questions else [])
         self._subprocess = subprocess
         self._child = None
         self.base_url = ""
@@ -410,7 +481,19 @@ class FakeOpenAIServerProcess:
             self.__exit__()
             raise RuntimeError(f"the fake server process did not start (said {line!r})")
         self.base_url = line
+        # the same port on a restart (a pool's server coming back where it was)
+        self._command[self._command.index("--port") + 1] = line.rsplit(":", 1)[1].split("/")[0]
         return self
+
+    def kill(self) -> None:
+        """SIGKILL the server (a crash: connections drop, nothing is answered); ``__enter__``
+        starts it again on the same port."""
+        if self._child is not None:
+            self._child.kill()
+            self._child.wait(timeout=10)
+            self._child.stdin.close()
+            self._child.stdout.close()
+            self._child = None
 
     def __exit__(self, *exc) -> None:
         if self._child is not None:
@@ -431,8 +514,30 @@ class FakeOpenAIServerProcess:
     def stats(self) -> dict:
         return self._get("/_stats")
 
+    def latency_by_question(self) -> dict[str, float]:
+        return self._get("/_latency")
+
     def reset_counters(self) -> None:
         self._get("/_reset")
+
+
+def scale_questions(records, n: int) -> list[dict]:
+    """``n`` distinct HotPotQA-schema questions from ``records`` (a list of dicts or the DataFrame of
+    ``load_hotpotqa``), for scale drills: the originals first, then copies whose id and question
+    text carry ``-r<k>`` / ``(r<k>)``; the context is shared, so the scripted model searches the same
+    pages, and solves each copy at its own trial (its trial comes from a hash of the question).
+
+    >>> rows = [{"id": "a", "question": "Who?", "answer": "x", "context": {"title": ["T"], "sentences": [["s"]]}}]
+    >>> [(r["id"], r["question"]) for r in scale_questions(rows, 3)]
+    [('a', 'Who?'), ('a-r1', 'Who? (r1)'), ('a-r2', 'Who? (r2)')]
+    """
+    records = list(records.to_dict("records") if hasattr(records, "to_dict") else records)
+    out = []
+    for k in range(n):
+        base, copy = records[k % len(records)], k // len(records)
+        out.append(base if copy == 0 else {**base, "id": f"{base['id']}-r{copy}",
+                                           "question": f"{base['question']} (r{copy})"})
+    return out
 
 
 def scripted_brain(records) -> Callable[[str], str]:
@@ -455,6 +560,9 @@ def _main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fault-rate", type=float, default=0.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-seconds", type=float, default=600.0, help="stop by itself after this long")
+    parser.add_argument("--latency-jitter", type=float, default=0.0, help="latency +- this fraction")
+    parser.add_argument("--rpm", type=float, default=None, help="the server's own limit (429 beyond)")
+    parser.add_argument("--questions", type=int, default=None, help="serve N scale_questions of the file")
     args = parser.parse_args(argv)
     from agents.tasks.hotpotqa.data import load_hotpotqa
     done = threading.Event()
@@ -464,8 +572,12 @@ def _main(argv: list[str] | None = None) -> None:
         done.set()
 
     threading.Thread(target=watch_stdin, daemon=True).start()
-    with FakeOpenAIServer(scripted_brain(load_hotpotqa(args.hotpotqa)), latency_s=args.latency,
-                          faults=FaultPlan(rate=args.fault_rate, seed=args.seed), port=args.port) as server:
+    records = load_hotpotqa(args.hotpotqa)
+    if args.questions:
+        records = scale_questions(records, args.questions)
+    with FakeOpenAIServer(scripted_brain(records), latency_s=args.latency,
+                          faults=FaultPlan(rate=args.fault_rate, seed=args.seed), port=args.port,
+                          latency_jitter=args.latency_jitter, rpm=args.rpm) as server:
         print(server.base_url, flush=True)
         done.wait(args.max_seconds)  # bounded: stops by itself after --max-seconds
 

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agents.actors.codegen import (CODE_STOP, CHAT_CODE_STOP, CodeGenAgent, Outcome, extract_completion,
-                                   format_attempt, join_program, parse_tests, short_error, summarize_outcomes)
+from agents.actors.code_parsing import (CODE_STOP, CHAT_CODE_STOP, Outcome, extract_completion, format_attempt,
+                                        join_program, parse_tests, short_error, summarize_outcomes)
+from agents.actors.codegen import CodeGenAgent
 from agents.llm import CallableLLM
 from agents.types import Feedback
 

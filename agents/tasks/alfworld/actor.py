@@ -4,10 +4,13 @@ The attempt is a game transcript in the engine's own format, the shape of the fe
 and the task as the game states them, then ``> command`` lines, each followed by the game's reply.
 A ``think: ...`` command is a note to itself: the actor answers it ``OK.`` (sent to the engine, it
 would waste a step). The attempt ends when the game is over (the engine ends a game once it is
-won), after ``max_steps`` commands (the original: 49), or when the model issues the same command
-twice in a row (the original's early stop: a repeat changes nothing, a third would neither). Its
-last line says why it ended. The verdict is the game's own (:mod:`agents.tasks.alfworld.oracle`):
-the actor plays through a view that never says whether the game was won.
+won), after ``max_steps`` commands (the original: 49), or when the model repeats itself: the same
+command twice in a row (the original's early stop), or the same block of up to ``loop_period``
+commands twice in a row (``go to shelf 1``, ``go to shelf 2``, ``go to shelf 1``, ``go to shelf 2``:
+small models circle like this until the step limit; the original caught only the first kind,
+``loop_period=1`` restores that). Its last line says why it ended. The verdict is the game's own
+(:mod:`agents.tasks.alfworld.oracle`): the actor plays through a view that never says whether the
+game was won.
 
 >>> from agents.llm import CallableLLM
 >>> from agents.tasks.alfworld.oracle import GameOracle
@@ -51,6 +54,7 @@ from .prompts import default_prompts, examples_for
 
 DEFAULT_MAX_STEPS = 49          # the original's limit: 49 commands, thoughts included
 DEFAULT_REPEAT_LIMIT = 2        # the original stopped at the same command twice in a row
+DEFAULT_LOOP_PERIOD = 4         # blocks of up to 4 commands repeated also stop (the original: 1)
 ACTION_TOKENS = 48              # one command or one thought: short replies, cut at the newline
 ACTION_STOP = ["\n"]
 NOTHING = "Nothing happens."    # the engine's reply to what it cannot do; also to an empty command
@@ -74,27 +78,54 @@ def is_thought(command: str) -> bool:
     return command.lower().startswith("think:")
 
 
-def stop_line(reason: str, max_steps: int = DEFAULT_MAX_STEPS, repeat_limit: int = DEFAULT_REPEAT_LIMIT) -> str:
+def repeated_block(commands: list[str], repeats: int = DEFAULT_REPEAT_LIMIT,
+                   longest: int = DEFAULT_LOOP_PERIOD) -> int:
+    """The length of the block of commands that ends ``commands`` and is repeated ``repeats`` times
+    in a row (the shortest such block, up to ``longest`` commands); 0 if none.
+
+    >>> repeated_block(["look", "go to desk 1", "go to desk 1"])
+    1
+    >>> repeated_block(["go to shelf 1", "go to shelf 2", "go to shelf 1", "go to shelf 2"])
+    2
+    >>> repeated_block(["go to shelf 1", "go to shelf 2", "go to shelf 1"]), repeated_block(["look"])
+    (0, 0)
+    """
+    for period in range(1, longest + 1):
+        if len(commands) < repeats * period:
+            break
+        block = commands[-period:]
+        if all(commands[-(k + 1) * period:len(commands) - k * period] == block for k in range(1, repeats)):
+            return period
+    return 0
+
+
+def stop_line(reason: str, max_steps: int = DEFAULT_MAX_STEPS, repeat_limit: int = DEFAULT_REPEAT_LIMIT,
+              period: int = 1) -> str:
     """The trajectory's last line: why the attempt ended.
 
-    >>> stop_line("repeated"), stop_line("step_limit", 49)
-    ('(stopped: the same command twice in a row)', '(stopped: 49 commands without finishing the task)')
+    >>> stop_line("repeated"), stop_line("repeated", period=3)
+    ('(stopped: the same command twice in a row)', '(stopped: the same 3 commands twice in a row)')
+    >>> stop_line("step_limit", 49)
+    '(stopped: 49 commands without finishing the task)'
     """
     times = "twice" if repeat_limit == 2 else f"{repeat_limit} times"
+    what = "command" if period == 1 else f"{period} commands"
     return {"game_over": "(the game is over)",
-            "repeated": f"(stopped: the same command {times} in a row)",
+            "repeated": f"(stopped: the same {what} {times} in a row)",
             "step_limit": f"(stopped: {max_steps} commands without finishing the task)",
             "context": "(stopped: the prompt no longer fits the model's context window)"}[reason]
 
 
 class AlfWorldAgent(Agent):
-    """``AlfWorldAgent([task], *, game, llm, max_steps=49, repeat_limit=2, max_prompt_tokens=None, ...)``.
+    """``AlfWorldAgent([task], *, game, llm, max_steps=49, repeat_limit=2, loop_period=4, ...)``.
 
     - ``game``: an :class:`~agents.tasks.alfworld.env.AlfWorldGame` (or a ``game.tw-pddl`` path);
       each trial resets it;
     - ``feedback``: default :class:`~agents.tasks.alfworld.oracle.GameOracle` of ``game``;
     - ``examples``: the few-shots, one ``### <task type>`` section per type (the game's is shown),
       or one set for every game; the other prompts as in :mod:`agents.tasks.alfworld.prompts`;
+    - ``repeat_limit`` / ``loop_period``: stop when a block of up to ``loop_period`` commands
+      comes ``repeat_limit`` times in a row (the original: 2 and 1);
     - ``max_prompt_tokens``: the acting prompt's budget (default and cap: the model's context
       window less the reply); past it the oldest steps leave the prompt, not the trajectory.
     """
@@ -103,7 +134,8 @@ class AlfWorldAgent(Agent):
     input_label = "Task: "
 
     def __init__(self, task_input: str | None = None, *, game: Any, max_steps: int = DEFAULT_MAX_STEPS,
-                 repeat_limit: int = DEFAULT_REPEAT_LIMIT, max_prompt_tokens: int | None = None,
+                 repeat_limit: int = DEFAULT_REPEAT_LIMIT, loop_period: int = DEFAULT_LOOP_PERIOD,
+                 max_prompt_tokens: int | None = None,
                  action_tokens: int = ACTION_TOKENS, **options: Any):
         if isinstance(game, (str, os.PathLike)):
             from .env import AlfWorldGame
@@ -114,6 +146,8 @@ class AlfWorldAgent(Agent):
         if repeat_limit < 2:
             raise ValueError(f"repeat_limit must be >= 2 (2: stop at the same command twice in a row), "
                              f"got {repeat_limit}")
+        if loop_period < 1:
+            raise ValueError(f"loop_period must be >= 1 (1: only the same command repeated), got {loop_period}")
         if options.get("feedback") is None and options.get("evaluator") is None:
             options["feedback"] = GameOracle(game)
         for name, text in default_prompts().items():
@@ -126,6 +160,7 @@ class AlfWorldAgent(Agent):
         self.task_type = game.task_type
         self.max_steps = max_steps
         self.repeat_limit = repeat_limit
+        self.loop_period = loop_period
         self.action_tokens = action_tokens
         window = self.llm.context_window - action_tokens
         self.max_prompt_tokens = min(max_prompt_tokens or window, window)
@@ -176,7 +211,8 @@ class AlfWorldAgent(Agent):
         self._steps: list[str] = []
         self._cut = 0
         self.scratchpad = self._room
-        last, repeats, thoughts, engine_steps, reason = None, 0, 0, 0, "step_limit"
+        commands: list[str] = []  # as compared for repeats: normalized, so "put" and "move" agree
+        period, thoughts, engine_steps, reason = 0, 0, 0, "step_limit"
         while True:
             if self.steps >= self.max_steps:
                 self.halted = True
@@ -205,13 +241,12 @@ class AlfWorldAgent(Agent):
             if over:
                 reason = "game_over"
                 break
-            key = command if is_thought(command) else normalize_action(command)
-            repeats = repeats + 1 if key == last else 1
-            last = key
-            if repeats >= self.repeat_limit:
+            commands.append(command if is_thought(command) else normalize_action(command))
+            period = repeated_block(commands, self.repeat_limit, self.loop_period)
+            if period:
                 reason = "repeated"
                 break
-        self.scratchpad += "\n" + stop_line(reason, self.max_steps, self.repeat_limit)
+        self.scratchpad += "\n" + stop_line(reason, self.max_steps, self.repeat_limit, period)
         self.extra = {"task_type": self.task_type, "stop": reason, "thoughts": thoughts,
                       "engine_steps": engine_steps, "steps_cut_from_prompt": self._cut}
         self._finish(self.answer)  # the verdict: the game's, read by the oracle

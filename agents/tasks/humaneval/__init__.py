@@ -49,11 +49,11 @@ class HumanEvalTask(BaseTask):
 
     # -- data ---------------------------------------------------------------------------------------------
     def data_status(self) -> str:
-        from .data import DatasetUnavailable, humaneval_path
+        from .data import DatasetUnavailable, humaneval_path, load_humaneval
 
         try:
-            return f"{humaneval_path()} (164 problems)"
-        except DatasetUnavailable as error:
+            return f"{humaneval_path()} ({len(load_humaneval())} problems)"
+        except (DatasetUnavailable, OSError, ValueError) as error:
             return f"missing: {error}"
 
     def load(self, n: int | None = None, seed: int = 0, path: str | None = None) -> list[Sample]:

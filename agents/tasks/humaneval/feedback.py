@@ -10,7 +10,7 @@
 
 Whatever drives the retries, the hidden tests are run once per attempt for reporting (``pass``).
 
->>> from agents.actors.codegen import Outcome
+>>> from agents.actors.code_parsing import Outcome
 >>> own_tests()("    return 0\\n", "...", outcomes=[Outcome("assert f(1) == 1", False, "assert f(1) == 1 # output: 0")])
 Feedback(success=False, message='1 of 1 tests failed\\nassert f(1) == 1 # output: 0', source='tests')
 >>> hidden_tests(lambda completion: "return 1" in completion)("    return 1\\n", "...")
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-from ...actors.codegen import summarize_outcomes
+from ...actors.code_parsing import summarize_outcomes
 from ...types import Feedback, FeedbackFn
 
 NO_OUTCOMES = ("no test results were handed over: tests feedback needs an actor that runs its own "

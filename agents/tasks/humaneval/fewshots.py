@@ -11,7 +11,7 @@ is right, the tests hold, and the failures shown are what the wrong code really 
 """
 from __future__ import annotations
 
-from ...actors.codegen import Outcome, format_attempt, summarize_outcomes
+from ...actors.code_parsing import Outcome, format_attempt, summarize_outcomes
 
 # Solved functions: (stub = signature + docstring, body, tests that hold for it).
 SOLVED = [

@@ -9,7 +9,7 @@ is honest (no hidden test is read). Two spellings are understood:
 
 An example that does not make one complete ``assert`` statement, or names anything but the function
 and a few builtins (``f(n) -> f(n-1) + f(n-2)`` defines, it is no example), is dropped: see
-:func:`agents.actors.codegen.is_test_statement`, which parses and never runs.
+:func:`agents.actors.code_parsing.is_test_statement`, which parses and never runs.
 
 >>> prompt = '''def add(a, b):
 ...     \"\"\"Add two numbers.
@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 
-from ...actors.codegen import is_test_statement
+from ...actors.code_parsing import is_test_statement
 
 # After the call, what introduces its result in the inline spelling (longest first).
 _SEPARATORS = ("==>", "=>", "➞", "→", "->", "==", "# returns", "#returns", "should return", "returns", "return")

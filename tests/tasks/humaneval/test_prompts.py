@@ -4,7 +4,7 @@ example is a HumanEval problem, and the docstring examples turned into tests hol
 canonical solutions (except where HumanEval's own docstring is wrong)."""
 import pytest
 
-from agents.actors.codegen import join_program
+from agents.actors.code_parsing import join_program
 from agents.tasks.humaneval import fewshots
 from agents.tasks.humaneval.prompts import default_prompts
 from agents.tasks.humaneval.sandbox import SandboxUnavailable, bwrap_binary
