@@ -90,8 +90,8 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
                      help="the benchmark (default: %(default)s); `python -m agents tasks` lists them")
     run.add_argument("--agent", metavar="AGENT",
                      help="the agent type; hotpotqa: react (Search/Lookup over Wikipedia), cot_context "
-                          "(chain of thought over the gold paragraphs), cot_no_context (from memory) "
-                          "(default: the task's first)")
+                          "(chain of thought over the gold paragraphs), cot_no_context (from memory); "
+                          "alfworld: react; humaneval: codegen (default: the task's first)")
     run.add_argument("--strategy", default=ReinAgentStrategy.REINAGENT, type=_strategy,
                      metavar="{" + ",".join(STRATEGIES) + "}",
                      help="what a retry is shown: nothing, the last attempt, the reflections, or both "
@@ -127,6 +127,8 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
     run.add_argument("--max-reflections", type=_max_reflections, metavar="K|all", default=argparse.SUPPRESS,
                      help="reflections shown per attempt (default: all under reinagent, the newest "
                           "under last_attempt_and_reinagent, as in the original; alfworld: 3)")
+    run.add_argument("--max-steps", type=_positive_int, metavar="N",
+                     help="react's step limit (default: hotpotqa 6, alfworld 49 commands, the original's)")
     run.add_argument("--max-prompt-tokens", type=_positive_int, metavar="N",
                      help="react halts once its prompt passes N tokens (default: 3896, the original's)")
     run.add_argument("--concurrency", type=_positive_int, default=1, metavar="K",
@@ -250,8 +252,11 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     options: dict[str, Any] = {}
     if hasattr(args, "max_reflections"):  # only when given: the strategy's default otherwise
         options["max_reflections"] = args.max_reflections
-    if args.max_prompt_tokens:
-        options["max_prompt_tokens"] = args.max_prompt_tokens
+    for flag, name in (("--max-prompt-tokens", "max_prompt_tokens"), ("--max-steps", "max_steps")):
+        if getattr(args, name):
+            if agent != "react":  # the other actors have no steps to count
+                parser.error(f"{flag} applies to the react agent, not {agent!r}")
+            options[name] = getattr(args, name)
     attempts = run_trials(agent, samples, task=task, strategy=args.strategy, n_trials=args.trials,
                           llm=llm, reflect_llm=reflect_llm, feedback=args.feedback, judge_llm=judge_llm,
                           docstore=args.docstore, data_path=args.data, concurrency=args.concurrency,

@@ -41,9 +41,9 @@ def main(argv: list[str] | None = None) -> float:
                              "is then shared across questions too)")
     parser.add_argument("--cold-only", action="store_true",
                         help="measure the first episode of a fresh process only (no warm-up episode)")
-    parser.add_argument("--no-kv-states", action="store_true",
-                        help="LocalLLM(kv_states_bytes=0): only llama.cpp's one live KV state, so the "
-                             "reflection call evicts the acting prompt's prefix (for comparison)")
+    parser.add_argument("--kv-states", action="store_true",
+                        help="LocalLLM(kv_states_bytes=512 MB): saved KV states, so the reflection call "
+                             "does not evict the acting prompt's prefix (off by default: see LocalLLM)")
     args = parser.parse_args(argv)
 
     from agents.tasks.hotpotqa.data import load_hotpotqa
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> float:
     from agents.engine.runner import run_trials
 
     question = load_hotpotqa(SAMPLE).iloc[args.question: args.question + args.questions]
-    local_options = {"kv_states_bytes": 0} if args.no_kv_states else {}
+    local_options = {"kv_states_bytes": 512 << 20} if args.kv_states else {}
     if args.small:
         local_options["max_tokens"] = 48
     model = make_llm("local", **local_options)
@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> float:
 
     print(f"P4 KV prefix reuse: ReAct + REINAGENT, {args.trials} trials, questions {list(question.id)}, "
           f"model {model.name}, max_tokens {model.max_tokens}{', max_steps 3' if args.small else ''}, "
-          f"saved KV states {'off' if args.no_kv_states else 'on'}")
+          f"saved KV states {'on' if args.kv_states else 'off'}")
     print(f"{'call':>4} {'kind':>7} {'prompt':>7} {'cached':>7} {'evaluated':>9} {'share':>6} {'seconds':>7}")
     for i, (kind, prompt_tokens, cached, latency) in enumerate(calls, 1):
         print(f"{i:>4} {kind:>7} {prompt_tokens:>7} {cached:>7} {prompt_tokens - cached:>9} "

@@ -80,7 +80,17 @@ def test_a_missing_model_file_is_named(tmp_path):
         make_llm(f"local:{missing}")
 
 
-def test_saved_kv_states_restore_a_prefix_and_stay_small(llm):
+def test_a_reply_does_not_depend_on_the_calls_before_it(llm):
+    """Greedy replies are a function of the prompt: what a resumed run relies on."""
+    first = "Question: which river flows through Cairo?\nThought: the Nile is long. " * 6
+    other = "An entirely different prompt about reflections. " * 20
+    fresh = llm.complete(first, max_tokens=12).text
+    llm.complete(other, max_tokens=12)
+    assert llm.complete(first, max_tokens=12).text == fresh
+
+
+def test_saved_kv_states_restore_a_prefix_and_stay_small():
+    llm = make_llm("local", kv_states_bytes=512 << 20)  # opt-in: see LocalLLM's kv_states_bytes
     acting = "Question: which river flows through Cairo?\n" + "Thought: the Nile is long. " * 40
     other = "An entirely different prompt about reflections. " * 30
     llm.complete(acting, max_tokens=4)

@@ -121,8 +121,11 @@ class LocalLLM(LLM):
       (``ValueError``), never silently truncated: agents budget their context themselves;
     - ``n_threads``: CPU threads (default: llama.cpp's own, half the cores to decode, all to prefill);
     - ``seed``, ``temperature``, ``max_tokens``: decoding settings, part of :meth:`identity`;
-    - ``kv_states_bytes``: RAM for saved KV states (0 turns it off), so switching between the
-      acting and the reflection prompt does not evaluate either prefix again.
+    - ``kv_states_bytes``: RAM for saved KV states, so switching between the acting and the
+      reflection prompt does not evaluate either prefix again. Off (0) by default: restoring a
+      saved state was seen to change greedy replies of the embedded Gemma 3 (a reply then depends
+      on what was asked before it, and a resumed run no longer reproduces an uninterrupted one);
+      the live prefix reuse, which does not, stays on.
 
     The model is loaded at first use (a tokenizer count or a completion), once; calls from many
     threads are serialised by one lock around the model (llama.cpp's context is not thread-safe,
@@ -137,7 +140,7 @@ class LocalLLM(LLM):
     def __init__(self, model_path: str | os.PathLike | None = None, n_ctx: int = 8192,
                  n_threads: int | None = None, seed: int = 0, temperature: float = 0.0,
                  max_tokens: int = DEFAULT_MAX_TOKENS, verbose: bool = False,
-                 kv_states_bytes: int = 512 << 20):
+                 kv_states_bytes: int = 0):
         self._llama_cpp = _import_llama_cpp()  # fail at construction, not at the first call
         if model_path is None or str(model_path) == "":
             path = default_model_path()

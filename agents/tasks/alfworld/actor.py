@@ -39,7 +39,7 @@ You move the mug 1 to the shelf 1.
 Prompts grow by a step each call. When one would no longer fit the model's context window (or
 ``max_prompt_tokens``), the oldest steps are left out of the *prompt*, down to three quarters of the
 budget so the next steps reuse the same prefix, and a line says how many were left out; the
-recorded trajectory keeps every step.
+recorded trajectory keeps every step and notes, before its last line, how many the last prompt left out.
 """
 from __future__ import annotations
 
@@ -60,6 +60,7 @@ ACTION_STOP = ["\n"]
 NOTHING = "Nothing happens."    # the engine's reply to what it cannot do; also to an empty command
 THINK_REPLY = "OK."
 CUT_NOTE = "(... {n} earlier steps are not shown here: the prompt must fit the model's context window)"
+CUT_RECORD = "(the last prompt left out the oldest {n} steps: it had to fit the model's context window)"
 
 
 def read_command(reply: str) -> str:
@@ -246,6 +247,8 @@ class AlfWorldAgent(Agent):
             if period:
                 reason = "repeated"
                 break
+        if self._cut:
+            self.scratchpad += "\n" + CUT_RECORD.format(n=self._cut)
         self.scratchpad += "\n" + stop_line(reason, self.max_steps, self.repeat_limit, period)
         self.extra = {"task_type": self.task_type, "stop": reason, "thoughts": thoughts,
                       "engine_steps": engine_steps, "steps_cut_from_prompt": self._cut}

@@ -14,7 +14,7 @@ run shows whether reflections reach the prompt. Reflection prompts get a one-lin
 ' think: I will follow my plan for this task.'
 >>> model.complete(room + "> think: ...\\nOK.\\n>").text             # no reflection shown: the wrong plan
 ' go to desk 1'
->>> memory = "Your notes from those attempts, to use now:\\n- Put the mug on the shelf.\\n\\n"
+>>> memory = REFLECTIONS_HEADER + "\\n- Put the mug on the shelf.\\n\\n"      # what a reinagent retry shows
 >>> model.complete(memory + room + "> think: ...\\nOK.\\n> go to desk 1\\nOn the desk ...\\n>").text
 ' move mug 1 to shelf 1'
 """

@@ -150,7 +150,8 @@ def test_a_long_attempt_leaves_its_oldest_steps_out_of_the_prompt():
     attempt = agent.run()
     assert attempt.steps == 40 and attempt.error is None
     assert attempt.trajectory.count("\n> go to shelf") == 40          # the record keeps every step
-    assert attempt.extra["steps_cut_from_prompt"] > 0
+    cut = attempt.extra["steps_cut_from_prompt"]
+    assert cut > 0 and f"the last prompt left out the oldest {cut} steps" in attempt.trajectory.splitlines()[-2]
     assert all(llm.count_tokens(p) <= budget for p in prompts_seen)
     assert "earlier steps are not shown here" in prompts_seen[-1] and "> go to shelf 1\n" not in prompts_seen[-1]
     tiny = AlfWorldAgent(game=StubGame(), llm=llm, max_prompt_tokens=10)
