@@ -95,7 +95,7 @@ def _config(task: Any, agent: str, strategy: ReinAgentStrategy, feedback: str, l
         "prompt_hashes": {name: _sha(text) for name, text in prompt_set.items()},
         "question_ids": [s.id for s in samples],
         "agent_options": {k: v for k, v in sorted(options.items())
-                          if k not in PROMPT_OPTIONS and isinstance(v, (int, float, str, bool, type(None)))},
+                          if k not in prompt_set and isinstance(v, (int, float, str, bool, type(None)))},
         "environment": {k: v for k, v in environment.items() if k != "label"},
     }
     if evaluator is not None:
@@ -210,7 +210,10 @@ def run_trials(agent: str, samples: Any, *, task: Any = "hotpotqa",
         raise ValueError("judge feedback needs a judge model: judge_llm= (--judge-llm SPEC)")
     workers = min(concurrency, getattr(model, "max_concurrency", None) or concurrency)
     options = {**task.default_options(agent), **agent_options}
-    prompt_set = {**task.prompts(agent), **{k: v for k, v in options.items() if k in PROMPT_OPTIONS and v}}
+    # Every prompt the task names (HumanEval also has tests_template, ...) is recorded and hashed,
+    # so a changed one is refused on resume like the four every agent has.
+    prompt_names = set(PROMPT_OPTIONS) | set(task.prompts(agent))
+    prompt_set = {**task.prompts(agent), **{k: v for k, v in options.items() if k in prompt_names and v}}
     options.update(prompt_set)
     if dry_run:  # before any server check: an estimate needs no key and no network
         return pd.DataFrame([estimate_cost(task, agent, samples, model, n_trials, prompt_set, options,

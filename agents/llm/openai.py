@@ -3,9 +3,9 @@
 Both hold their key and base URL in the real ``openai`` client (its own retries switched off: the
 retry policy lives here, in one place, the same for every server, tested against a loopback
 server). The ``/models`` check and HTTPS go through that client; completions to a plain ``http://``
-server (vLLM, llama.cpp, the fake server: the hot loop of a large run) go through a lean
-``http.client`` path with one keep-alive connection per thread, ~0.15 ms of CPU a call against
-~0.9 ms through the client (``http_client="openai"`` keeps the client for those too).
+server (vLLM, llama.cpp, the fake server: the hot loop of a large run) go through a lean path,
+one keep-alive socket per thread and server, replies parsed by ``http.client``: ~0.15 ms of CPU a
+call against ~0.9 ms through the client (``http_client="openai"`` keeps the client for those too).
 
 - Retryable: 429 (waiting as long as ``retry-after-ms`` / ``Retry-After`` asks), 408, 409, 5xx,
   timeouts, connection errors and malformed (non-JSON) replies; exponential backoff with jitter,

@@ -12,6 +12,7 @@ its prompts, its environment, its feedback sources, its scores, its reference cu
 """
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -83,12 +84,22 @@ class BaseTask:
         """The ground truth as recorded beside each attempt (for logs; None to leave it out)."""
         return sample.target
 
+    def _paper(self) -> Any:
+        """The task package's ``paper`` module (its logged reference numbers), or None."""
+        try:
+            return importlib.import_module(".paper", type(self).__module__)
+        except ModuleNotFoundError:
+            return None
+
     def paper_curves(self, agent: str | None = None) -> dict[str, list[float]]:
-        return {}
+        """The original's logged success per trial by label: the package's ``paper.paper_curves``."""
+        paper = self._paper()
+        return paper.paper_curves(agent) if paper else {}
 
     def paper_agent(self, label: str) -> str | None:
         """Which agent type a reference curve belongs to (so a plot draws it in that colour)."""
-        return None
+        paper = self._paper()
+        return paper.paper_agent(label) if paper and hasattr(paper, "paper_agent") else None
 
     def estimate(self, agent: str, samples: list[Sample], model: Any, n_trials: int,
                  prompts: dict[str, str], options: dict[str, Any], reflects: bool) -> dict[str, int]:

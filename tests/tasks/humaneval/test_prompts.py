@@ -7,15 +7,8 @@ import pytest
 from agents.actors.code_parsing import join_program
 from agents.tasks.humaneval import fewshots
 from agents.tasks.humaneval.prompts import default_prompts
-from agents.tasks.humaneval.sandbox import SandboxUnavailable, bwrap_binary
 from agents.tasks.humaneval.visible import docstring_tests
-
-try:
-    bwrap_binary()
-    _MISSING = None
-except SandboxUnavailable as error:
-    _MISSING = str(error)
-needs_sandbox = pytest.mark.skipif(_MISSING is not None, reason=_MISSING or "")
+from tests.tasks.humaneval import needs_sandbox
 
 # HumanEval docstrings whose own examples disagree with the canonical solution.
 WRONG_DOCSTRINGS = {"HumanEval/47", "HumanEval/148"}

@@ -10,18 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from agents.tasks.humaneval.sandbox import (UID_RANGE, Limits, SandboxUnavailable, bwrap_binary,
-                                            run_in_sandbox)
+from tests.tasks.humaneval import needs_sandbox
+from agents.tasks.humaneval.sandbox import UID_RANGE, Limits, run_in_sandbox
 from agents.tasks.humaneval.scoring import run_tests, score, score_many
 
 from .adversaries import ADVERSARIES, HONEST, MARKER, NAME_SEARCH, PROBLEM
 
-try:
-    bwrap_binary()
-    _MISSING = None
-except SandboxUnavailable as error:
-    _MISSING = str(error)
-pytestmark = pytest.mark.skipif(_MISSING is not None, reason=_MISSING or "")
+pytestmark = needs_sandbox
 
 REPO = Path(__file__).resolve().parents[3]
 ADVERSARY_TIMEOUT = 3.0

@@ -18,15 +18,10 @@ import pytest
 from agents.engine.runner import run_trials
 from agents.llm import LLM, Completion
 from agents.tasks import get_task
-from agents.tasks.humaneval.sandbox import SandboxUnavailable, bwrap_binary
+from tests.tasks.humaneval import needs_sandbox
 from agents.tasks.humaneval.scripted import ScriptedCoder
 
-try:
-    bwrap_binary()
-    _MISSING = None
-except SandboxUnavailable as error:
-    _MISSING = str(error)
-pytestmark = pytest.mark.skipif(_MISSING is not None, reason=_MISSING or "")
+pytestmark = needs_sandbox
 
 # Real problems whose docstring examples a `return None` body fails and whose canonical body passes.
 IDS = ("HumanEval/0", "HumanEval/2", "HumanEval/13", "HumanEval/23", "HumanEval/53")
