@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
+from .cli_types import positive_float, positive_int
 from .strategies import ReinAgentStrategy
 from .tasks import DEFAULT_TASK, get_task, task_names
 
@@ -53,24 +54,8 @@ prompt needs a new --run-name.
 """
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {value}")
-    return value
 
 
 def _strategy(text: str) -> ReinAgentStrategy:
@@ -82,7 +67,7 @@ def _strategy(text: str) -> ReinAgentStrategy:
 
 
 def _max_reflections(text: str) -> int | None:
-    return None if text.lower() in ("all", "none") else _positive_int(text)
+    return None if text.lower() in ("all", "none") else positive_int(text)
 
 
 def _add_run_options(run: argparse.ArgumentParser) -> None:
@@ -101,9 +86,9 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
                           "hotpotqa/alfworld), self, judge (hotpotqa), tests (humaneval's default)")
     run.add_argument("--judge-llm", metavar="SPEC", help="the judge model of --feedback judge")
     run.add_argument("--questions", "--games", "--problems", "--samples", dest="samples",
-                     type=_positive_int, metavar="N",
+                     type=positive_int, metavar="N",
                      help="samples to run, chosen with --seed (default: all of the task's)")
-    run.add_argument("--trials", type=_positive_int, default=5, metavar="T",
+    run.add_argument("--trials", type=positive_int, default=5, metavar="T",
                      help="trials per sample (default: %(default)s)")
     run.add_argument("--llm", default="local", metavar="SPEC",
                      help="local | local:<file.gguf> | openai:<model> | openai-compatible:<model> "
@@ -114,9 +99,9 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
                      help="the server of an openai-compatible model, e.g. http://localhost:8000/v1; give it "
                           "several times (or a comma list) for several servers of the same model: calls "
                           "spread over them, a dead one is skipped until it answers again")
-    run.add_argument("--rpm", type=_positive_float, metavar="N",
+    run.add_argument("--rpm", type=positive_float, metavar="N",
                      help="at most N model requests a minute, for the whole run (a provider's limit)")
-    run.add_argument("--tpm", type=_positive_float, metavar="N",
+    run.add_argument("--tpm", type=positive_float, metavar="N",
                      help="at most N tokens (prompt + max reply) a minute, for the whole run")
     run.add_argument("--endpoint", choices=("completions", "chat"),
                      help="the server endpoint of openai-compatible models (default: completions, since "
@@ -127,11 +112,11 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
     run.add_argument("--max-reflections", type=_max_reflections, metavar="K|all", default=argparse.SUPPRESS,
                      help="reflections shown per attempt (default: all under reinagent, the newest "
                           "under last_attempt_and_reinagent, as in the original; alfworld: 3)")
-    run.add_argument("--max-steps", type=_positive_int, metavar="N",
+    run.add_argument("--max-steps", type=positive_int, metavar="N",
                      help="react's step limit (default: hotpotqa 6, alfworld 49 commands, the original's)")
-    run.add_argument("--max-prompt-tokens", type=_positive_int, metavar="N",
+    run.add_argument("--max-prompt-tokens", type=positive_int, metavar="N",
                      help="react halts once its prompt passes N tokens (default: 3896, the original's)")
-    run.add_argument("--concurrency", type=_positive_int, default=1, metavar="K",
+    run.add_argument("--concurrency", type=positive_int, default=1, metavar="K",
                      help="samples in flight at once (default: %(default)s; the embedded model runs "
                           "one at a time)")
     run.add_argument("--run-name", metavar="NAME",
@@ -145,7 +130,7 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
     run.add_argument("--no-cache", action="store_true",
                      help="call the model even for prompts already answered (the response cache "
                           "is $XDG_CACHE_HOME/reinagent)")
-    run.add_argument("--budget-usd", type=_positive_float, metavar="X",
+    run.add_argument("--budget-usd", type=positive_float, metavar="X",
                      help="stop cleanly once the spend reaches X dollars (priced models only)")
     run.add_argument("--dry-run", action="store_true",
                      help="print an upper bound on calls, tokens and cost; call and write nothing")

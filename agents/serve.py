@@ -33,6 +33,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .cli_types import bounded_int, positive_int
+
 DEFAULT_N_CTX = 8192       # ReAct's prompts reach ~4k tokens; room for the reply and a long scratchpad
 REACT_PROMPT_TOKENS = 4096  # below this, the kit's longest prompts do not fit
 EMBEDDED_ALIAS = "gemma-3-270m"
@@ -83,13 +85,13 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
         epilog="example:\n  python -m agents serve --port 8080\n"
                "  python -m agents run --agent react --llm openai-compatible:gemma-3-270m "
                "--base-url http://127.0.0.1:8080/v1")
-    serve_parser.add_argument("--port", type=_port, default=8080,
+    serve_parser.add_argument("--port", type=bounded_int(0, 65535, "a port number"), default=8080,
                               help="the port (default: %(default)s; 0 picks a free one)")
     serve_parser.add_argument("--host", default="127.0.0.1",
                               help="the address to listen on (default: %(default)s, this machine only)")
     serve_parser.add_argument("--allow-remote", action="store_true",
                               help="allow a --host other machines can reach (the server asks for no key)")
-    serve_parser.add_argument("--n-ctx", type=_n_ctx, default=DEFAULT_N_CTX, metavar="TOKENS",
+    serve_parser.add_argument("--n-ctx", type=bounded_int(512, None, "a number of tokens", f" (the kit's prompts need ~{REACT_PROMPT_TOKENS} tokens)"), default=DEFAULT_N_CTX, metavar="TOKENS",
                               help="the context window (default: %(default)s; the kit's ReAct prompts "
                                    "reach ~4k tokens, llama.cpp's own default of 2048 is too small)")
     serve_parser.add_argument("--model", metavar="PATH.gguf",
@@ -97,7 +99,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     serve_parser.add_argument("--model-alias", metavar="NAME",
                               help=f"the name clients ask for (default: {EMBEDDED_ALIAS} for the "
                                    "embedded model, else the file's name without .gguf)")
-    serve_parser.add_argument("--threads", type=_n_threads, metavar="N",
+    serve_parser.add_argument("--threads", type=positive_int, metavar="N",
                               help="CPU threads (default: llama.cpp's, half the cores to decode)")
     serve_parser.add_argument("--verbose", action="store_true",
                               help="show llama.cpp's loading log and every request")
@@ -105,35 +107,10 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     return serve_parser
 
 
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"a port is 0-65535, got {value}")
-    return value
 
 
-def _n_ctx(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of tokens, got {text!r}") from None
-    if value < 512:
-        raise argparse.ArgumentTypeError(f"must be at least 512 tokens, got {value} "
-                                         f"(the kit's prompts need ~{REACT_PROMPT_TOKENS})")
-    return value
 
 
-def _n_threads(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def _model(args: argparse.Namespace, parser: argparse.ArgumentParser) -> tuple[Path, str]:
