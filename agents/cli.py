@@ -38,6 +38,10 @@ EXAMPLES = """examples:
   # ReAct with OpenAI (needs OPENAI_API_KEY), 8 questions at a time
   python -m agents run --agent react --strategy reinagent --llm openai:gpt-4o-mini --concurrency 8
 
+  # a cluster of servers under a provider-style rate limit (calls spread, a dead server skipped)
+  python -m agents run --agent react --llm openai-compatible:qwen --base-url http://gpu1:8000/v1,http://gpu2:8000/v1 \
+      --rpm 3000 --concurrency 200
+
   # any OpenAI-compatible server (vLLM, llama.cpp server, Ollama); `python -m agents serve` starts one
   python -m agents run --agent react --llm openai-compatible:gemma --base-url http://127.0.0.1:8080/v1
 
