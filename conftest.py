@@ -1,9 +1,9 @@
 """Session-wide test settings, applied before anything is collected (notebook kernels inherit them).
 
 - Every test session writes only to temporary folders: the response cache (``XDG_CACHE_HOME``),
-  the notebooks' run folders (``REINAGENT_RUNS_ROOT``) and the assembled embedded model
-  (``REINAGENT_MODEL_DIR``) go under one session folder, so ``git status`` and ``~/.cache`` stay
-  as they were.
+  the notebooks' run folders (``REINAGENT_RUNS_ROOT``), the assembled embedded model
+  (``REINAGENT_MODEL_DIR``) and hypothesis's example database (else ``.hypothesis/`` in the
+  working folder) go under one session folder, so ``git status`` and ``~/.cache`` stay as they were.
 - Without the HotPotQA sample the session stops at once with the one message that says what to
   set, instead of skipping tests and failing notebooks with a chain of NameErrors.
 """
@@ -21,6 +21,12 @@ def pytest_configure(config):
                       ("REINAGENT_MODEL_DIR", "model"), ("MPLCONFIGDIR", "mpl")):
         os.environ.setdefault(name, str(session_dir / sub))
     os.environ.setdefault("MPLBACKEND", "Agg")
+    try:
+        from hypothesis.configuration import set_hypothesis_home_dir
+    except ImportError:
+        pass
+    else:
+        set_hypothesis_home_dir(session_dir / "hypothesis")
     from agents.tasks.hotpotqa.data import SHARED_COPY
 
     if not os.environ.get("HOTPOTQA_PATH") and SHARED_COPY.exists():
