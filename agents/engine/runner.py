@@ -18,6 +18,7 @@ running the same call again resumes where it stopped.
 """
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import functools
 import hashlib
@@ -199,8 +200,7 @@ def run_trials(agent: str, samples: Any, *, task: Any = "hotpotqa",
     if budget_usd is not None and budget_usd <= 0:
         raise ValueError(f"budget_usd must be > 0, got {budget_usd!r}")
     samples = task.to_samples(samples)
-    duplicates = sorted({s.id for s in samples if [t.id for t in samples].count(s.id) > 1}) if len(
-        {s.id for s in samples}) != len(samples) else []
+    duplicates = sorted(sid for sid, n in collections.Counter(s.id for s in samples).items() if n > 1)
     if duplicates:
         raise ValueError(f"sample ids must be unique; repeated: {', '.join(duplicates[:5])}")
     model = _build(llm)

@@ -106,8 +106,7 @@ class ServerPool(OpenAICompatibleLLM):
 
     def identity(self) -> dict[str, Any]:
         """Like one server's, with ``base_url`` ``"pool"``: the same whichever server answers."""
-        return {"backend": self.backend, "base_url": "pool", "model": self.name, "endpoint": self.endpoint,
-                "temperature": self.temperature, "max_tokens": self.max_tokens}
+        return {**self._servers[0].llm.identity(), "base_url": "pool"}
 
     def __repr__(self) -> str:
         urls = [_public_url(m.base_url) for m in self.members]
