@@ -23,11 +23,10 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
+from agents.tasks import title_and_unit
 from agents.engine.stats import (bootstrap_ci, mcnemar_exact, outcome_matrix, pair, paired_bootstrap,
                                  sample_id_of)
 
-TASK_NAMES = {"hotpotqa": "HotPotQA", "alfworld": "ALFWorld", "humaneval": "HumanEval"}
-TASK_UNITS = {"hotpotqa": "questions", "alfworld": "games", "humaneval": "problems"}
 # Order of "how much memory trial k+1 sees": in a pair, A is the later one, so A - B reads as the
 # gain of the richer strategy over the poorer one.
 STRATEGY_ORDER = ("base", "last_trial", "reinagent", "last_trial_and_reinagent")
@@ -262,12 +261,12 @@ def _setting_line(infos: Sequence[RunInfo]) -> str:
 
 
 def _unit(infos: Sequence[RunInfo]) -> str:
-    units = {TASK_UNITS.get(x.task, "samples") for x in infos}
+    units = {title_and_unit(x.task)[1] for x in infos}
     return units.pop() if len(units) == 1 else "samples"
 
 
 def _task_title(infos: Sequence[RunInfo]) -> str:
-    return _one_or_list(TASK_NAMES.get(x.task, x.task) for x in infos) if infos else "no runs"
+    return _one_or_list(title_and_unit(x.task)[0] for x in infos) if infos else "no runs"
 
 
 def _legend(ax: Any, entries: int, handles: tuple = ()) -> None:

@@ -191,8 +191,9 @@ def plot_success_rate(runs: Any, ax: Any = None, paper: dict[str, Iterable[float
     subtitle = ", ".join(models[:2]) + (f" +{len(models) - 2}" if len(models) > 2 else "")
     if environments:
         subtitle += " · " + "; ".join(environments)
-    task_title = {"hotpotqa": "HotPotQA", "alfworld": "ALFWorld", "humaneval": "HumanEval"}.get(
-        tasks[0] if tasks else "", tasks[0] if tasks else "")
+    from ..tasks import title_and_unit
+
+    task_title = title_and_unit(tasks[0])[0] if tasks else ""
     ax.set_title(title or f"{task_title}: success per trial\n{subtitle}", fontsize="medium")
     entries = len(frames) + len(paper or {})
     if entries > 3:  # beside the axes, so no curve hides behind it, and in as many columns as fit

@@ -36,3 +36,16 @@ def get_task(task: Any = DEFAULT_TASK) -> Any:
         raise ValueError(f"unknown task {task!r}; choose one of: {', '.join(REGISTRY)}")
     module, _, attribute = REGISTRY[task].partition(":")
     return getattr(importlib.import_module(module), attribute)
+
+
+def title_and_unit(task: str) -> tuple[str, str]:
+    """A task's title and what its samples are called, for figures and reports; a name the
+    registry does not know (a run from elsewhere) is shown as it is.
+
+    >>> title_and_unit("alfworld"), title_and_unit("chess")
+    (('ALFWorld', 'games'), ('chess', 'samples'))
+    """
+    if task not in REGISTRY:
+        return task, "samples"
+    found = get_task(task)
+    return found.title, found.unit
