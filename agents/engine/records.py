@@ -21,14 +21,41 @@ table, plot and loader uses final rows only (:func:`final_records`). In pandas::
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import fcntl
 import json
 import os
+import socket
+import tempfile
 import threading
 import warnings
 from pathlib import Path
 from typing import Any, Iterable
 
 from ..types import normalize_record
+
+
+class RunFolderLocked(RuntimeError):
+    """Another process holds this run folder: two writers would duplicate every attempt."""
+
+
+def check_run_name(name: str) -> str:
+    """A run name is one folder name: no path separators, no ``..``, not absolute, so a run can
+    never write outside its results root.
+
+    >>> check_run_name("demo-10q")
+    'demo-10q'
+    >>> check_run_name("../../x")
+    Traceback (most recent call last):
+    ...
+    ValueError: run name '../../x' must be a plain folder name (no '/', '\\', '..' or absolute path): the run folder stays under its results root
+    """
+    text = str(name)
+    if (not text.strip() or text in (".", "..") or "/" in text or "\\" in text or "\0" in text
+            or os.path.isabs(text) or ".." in Path(text).parts):
+        raise ValueError(f"run name {text!r} must be a plain folder name (no '/', '\\', '..' or "
+                         "absolute path): the run folder stays under its results root")
+    return text
 
 
 class RunFolder:
@@ -50,6 +77,51 @@ class RunFolder:
         self._sync_lock = threading.Lock()     # one fsync at a time
         self._file = None
         self._written = self._synced = 0       # lines written / lines known to be on disk
+        self._lock_file = None
+
+    @property
+    def lock_path(self) -> Path:
+        return self.path / ".lock"
+
+    def lock(self) -> None:
+        """Take the folder for this process (an exclusive ``flock``, released at :meth:`close` or
+        when the process dies, however it dies). A second process on the same run gets
+        :class:`RunFolderLocked` naming the holder, instead of writing a second copy of every
+        attempt beside the first.
+
+        >>> import tempfile
+        >>> a, b = RunFolder(tempfile.mkdtemp()), None
+        >>> a.lock()
+        >>> b = RunFolder(a.path)
+        >>> b.lock()
+        Traceback (most recent call last):
+        ...
+        agents.engine.records.RunFolderLocked: ...
+        >>> a.close(); b.lock(); b.close()
+        """
+        if self._lock_file is not None:
+            return
+        handle = open(self.lock_path, "a+", encoding="utf-8")
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise RunFolderLocked(f"{self.path} is in use by {holder}; wait for it to finish (or stop "
+                                  "it), then run the same command to resume") from None
+        handle.seek(0)
+        handle.truncate()
+        started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        handle.write(f"pid {os.getpid()} on {socket.gethostname()} since {started}\n")
+        handle.flush()
+        self._lock_file = handle
+
+    def unlock(self) -> None:
+        handle, self._lock_file = self._lock_file, None
+        if handle is not None:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            handle.close()
 
     def append(self, record: dict[str, Any]) -> None:
         """Write one attempt as one line. One ``write`` of the whole line, then fsync: a kill
@@ -75,11 +147,18 @@ class RunFolder:
             if self._file is not None:
                 self._file.close()
                 self._file = None
+        self.unlock()
 
     def __del__(self):
-        file = self.__dict__.get("_file")
-        if file is not None:
-            file.close()
+        for name in ("_file", "_lock_file"):
+            file = self.__dict__.get(name)
+            if file is not None:
+                file.close()
+
+    def repair_tail(self) -> None:
+        """Before a resume appends: complete a last line that lacks only its newline, cut a torn one."""
+        with self._lock:
+            self._heal_torn_tail()
 
     def _heal_torn_tail(self) -> None:
         """Cut a torn last line left by an earlier kill, so new lines start on a fresh line.
@@ -91,16 +170,25 @@ class RunFolder:
             f.seek(end - 1)
             if f.read(1) == b"\n":
                 return
-            position = end
+            position, cut = end, 0
             while position > 0:
                 start = max(0, position - 65536)
                 f.seek(start)
                 at = f.read(position - start).rfind(b"\n")
                 if at != -1:
-                    f.truncate(start + at + 1)
-                    return
+                    cut = start + at + 1
+                    break
                 position = start
-            f.truncate(0)
+            f.seek(cut)
+            if _parse_line(f.read(end - cut)) is not None:
+                # The record was written whole and only its newline is missing: it is a record
+                # (load() counted it), so complete the line instead of cutting it.
+                f.seek(end)
+                f.write(b"\n")
+            else:
+                f.truncate(cut)
+            f.flush()
+            os.fsync(f.fileno())
 
     def load(self, final: bool = True) -> list[dict[str, Any]]:
         """The final record of each ``(sample_id, trial)`` (``final=False``: every row, the history),
@@ -116,35 +204,53 @@ class RunFolder:
         if not self.attempts_path.exists():
             return []
         records, torn, seen = [], None, {}
-        with open(self.attempts_path, encoding="utf-8") as f:
-            for number, line in enumerate(f, 1):
+        # Bytes, decoded line by line: a kill (or a full disk) can cut the tail inside a
+        # multi-byte character, which is a torn last line like any other, not a fatal decode error.
+        with open(self.attempts_path, "rb") as f:
+            for number, raw in enumerate(f, 1):
                 if torn is not None:  # a bad line followed by more: corruption, not a kill
                     raise ValueError(f"{self.attempts_path} line {torn} is not valid JSON")
-                if not line.strip():
+                if not raw.strip():
                     continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError:
-                    if line.endswith("\n"):
-                        raise ValueError(f"{self.attempts_path} line {number} is not valid JSON") from None
+                record = _parse_line(raw)
+                if record is None:
+                    if raw.endswith(b"\n"):
+                        raise ValueError(f"{self.attempts_path} line {number} is not a JSON "
+                                         "record (not UTF-8 JSON text)") from None
                     torn = number     # no newline after it: the write never finished
                     continue
+                if not isinstance(record, dict) or "trial" not in record or not (
+                        "sample_id" in record or "question_id" in record):
+                    raise ValueError(f"{self.attempts_path} line {number} is not an attempt record "
+                                     f"(expected an object with sample_id and trial, got {raw[:60]!r})")
+                if isinstance(record["trial"], bool) or not isinstance(record["trial"], int):
+                    raise ValueError(f"{self.attempts_path} line {number}: trial must be an integer, "
+                                     f"got {record['trial']!r}")
                 records.append(_share_text(normalize_record(record), seen))
         if torn is not None:
             warnings.warn(f"dropped a torn last line in {self.attempts_path} (interrupted run)")
         return records
 
     def read_manifest(self) -> dict[str, Any] | None:
+        """The manifest, None if there is none; one that is unreadable is an error naming it."""
         if not self.manifest_path.exists():
             return None
-        return json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        try:
+            manifest = json.loads(self.manifest_path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise ValueError(f"{self.manifest_path} is not readable JSON ({error}); restore it, or "
+                             "start a new run with another --run-name") from None
+        if manifest is not None and not isinstance(manifest, dict):
+            raise ValueError(f"{self.manifest_path} is not a manifest (a JSON object); restore it, "
+                             "or start a new run with another --run-name")
+        return manifest
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         _write_atomically(self.manifest_path, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
 
     def write_summary(self, rows: Iterable[dict[str, Any]]) -> None:
         rows = list(rows)
-        tmp = self.summary_path.with_suffix(".csv.tmp")
+        tmp = _temp_beside(self.summary_path)
         with open(tmp, "w", newline="", encoding="utf-8") as f:
             if rows:
                 writer = csv.DictWriter(f, fieldnames=list(rows[0]))
@@ -157,7 +263,7 @@ class RunFolder:
         newline, so a large run's log is never one string in memory."""
         if isinstance(text, str):
             return _write_atomically(self.log_path, text)
-        tmp = self.log_path.with_suffix(self.log_path.suffix + ".tmp")
+        tmp = _temp_beside(self.log_path)
         with open(tmp, "w", encoding="utf-8") as f:
             for number, part in enumerate(text):
                 f.write(("\n" if number else "") + part)
@@ -232,7 +338,27 @@ def _share_text(record: dict[str, Any], seen: dict[str, str]) -> dict[str, Any]:
     return record
 
 
+def _parse_line(raw: bytes) -> Any:
+    """One JSONL line as JSON, or None if it is not UTF-8 JSON (a torn or corrupt line)."""
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+
+
+def _temp_beside(path: Path) -> Path:
+    """A fresh temporary file next to ``path`` (same filesystem, so ``os.replace`` is atomic);
+    a unique name, so two writers never truncate each other's half-written file."""
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    return Path(name)
+
+
 def _write_atomically(path: Path, text: str) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    tmp = _temp_beside(path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

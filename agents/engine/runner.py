@@ -41,7 +41,7 @@ from ..strategies import ReinAgentStrategy
 from ..tasks import get_task
 from ..tasks.base import REPO_ROOT
 from ..types import Attempt, Sample
-from .records import ManifestWriter, RunFolder, final_records
+from .records import ManifestWriter, RunFolder, check_run_name, final_records
 from .report import error_summary, format_log, outcome, summarize
 
 PROMPT_OPTIONS = ("template", "examples", "reflect_template", "reflect_examples")
@@ -238,16 +238,35 @@ def run_trials(agent: str, samples: Any, *, task: Any = "hotpotqa",
     meters = [m for m in {id(m): m for m in (metered, metered_reflector, metered_judge) if m}.values()]
     config = _config(task, agent, strategy, feedback, model, reflector, judge, prompt_set, samples, options,
                      env_description, evaluator)
-    run_name = run_name or default_run_name(model, samples, feedback, task, options)
+    run_name = check_run_name(run_name or default_run_name(model, samples, feedback, task, options))
     folder = RunFolder(Path(root or task.runs_root) / agent / strategy.value / run_name)
+    folder.lock()   # one process per run folder: a second one would write every attempt twice
+    try:
+        return _run_locked(**locals())
+    finally:
+        folder.close()
+
+
+def _run_locked(*, folder, task, agent, strategy, feedback, samples, model, reflector, judge, llm,
+                n_trials, concurrency, barrier, limiter, prompt_set, env_description, config,
+                response_cache, metered, metered_reflector, metered_judge, meters, env, options,
+                evaluator, budget_usd, prices, progress, verbose, workers, **_unused):
+    """The run itself, with the folder locked (see :func:`run_trials`)."""
+    import pandas as pd
 
     previous = folder.read_manifest()
+    if previous is None and folder.attempts_path.exists() and folder.attempts_path.stat().st_size:
+        raise ResumeRefused(f"refusing to resume {folder.path}: {folder.attempts_path} holds attempts "
+                            f"but {folder.manifest_path} is missing or empty, so nothing shows they "
+                            "were made with this configuration. Restore the manifest, or start a new "
+                            "run with another run_name= (or --run-name).")
     if previous is not None:
         changes = _config_changes(previous.get("config", {}), config)
         if changes:
             raise ResumeRefused(f"refusing to resume {folder.path}: " + "; ".join(changes) +
                                 ". Start a new run with another run_name= (or --run-name), "
                                 "or delete that folder.")
+    folder.repair_tail()
     counters_before = (previous or {}).get("counters", {})
     manifest = {
         "run_dir": str(folder.path), "config": config, "task": task.name, "agent": agent,

@@ -16,6 +16,7 @@ importing this module, or building a remote backend, touches no network, key or 
 from __future__ import annotations
 
 import math
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
@@ -39,6 +40,49 @@ class LLMCallError(RuntimeError):
         self.backend = backend
         self.status = status
         self.attempts = attempts
+
+
+class StopRun(Exception):
+    """A failure that no further attempt can avoid: a dead server, an unreadable cache, a run that
+    was asked to stop. :meth:`agents.reflexion.Agent.run` does not turn it into a failed attempt;
+    it reaches the runner, which starts nothing new, records what finished, writes the manifest
+    with why it stopped, and prints the command that resumes."""
+
+
+class Cancelled(StopRun):
+    """The run was asked to stop (Ctrl-C, SIGTERM, a fatal error elsewhere) while this call waited."""
+
+
+class ServerUnreachable(LLMCallError, StopRun):
+    """Consecutive calls found no server listening: retrying sample by sample would only wait."""
+
+
+# Set when the run is stopping: backoff sleeps, limiter waits and long reads check it, so calls in
+# flight end within a few seconds instead of draining every queued attempt. One per process: the
+# runner clears it when a run starts.
+_SHUTDOWN = threading.Event()
+
+
+def request_shutdown() -> None:
+    """Ask every call in flight to give up at its next wait (raises :class:`Cancelled` there)."""
+    _SHUTDOWN.set()
+
+
+def shutdown_requested() -> bool:
+    return _SHUTDOWN.is_set()
+
+
+def clear_shutdown() -> None:
+    _SHUTDOWN.clear()
+
+
+def interruptible_sleep(seconds: float) -> None:
+    """``time.sleep`` that ends early, raising :class:`Cancelled`, once a shutdown is requested.
+
+    >>> interruptible_sleep(0.0)
+    """
+    if _SHUTDOWN.wait(max(0.0, seconds)):
+        raise Cancelled("the run is stopping")
 
 
 @dataclass(frozen=True)
@@ -101,8 +145,14 @@ class LLM:
         raise NotImplementedError
 
     def complete(self, prompt: str, *, stop: Iterable[str] | None = None,
-                 max_tokens: int | None = None) -> Completion:
-        """Answer ``prompt``; the reply is always cut at the first stop sequence."""
+                 max_tokens: int | None = None, draw: str | None = None) -> Completion:
+        """Answer ``prompt``; the reply is always cut at the first stop sequence.
+
+        ``draw`` names *which* sample of the model's distribution this call is
+        (``"<sample id>/<trial>/<call index>"``, set by the agent): at temperature > 0 two calls
+        with the same prompt but different draws are different samples (the response cache keys
+        them apart and a seed is derived from it); at temperature 0 it changes nothing.
+        """
         stop = list(stop or [])
         started = time.perf_counter()
         reply = self._generate(prompt, stop, max_tokens or self.max_tokens)
