@@ -144,6 +144,19 @@ def test_budget_stops_cleanly_with_everything_recorded(sample, tmp_path):
     assert len(lines) == len(frame)
 
 
+def test_the_budget_is_the_runs_not_each_sessions(sample, tmp_path):
+    """Issue 16 item 8: four resumes at one budget spent 8x it; a resume counts what was spent."""
+    model = ScriptedHotpotModel.from_records(sample.head(20), name="gpt-4o")
+    first = run(sample, tmp_path, "budget-resume", llm=model, budget_usd=0.01, cache=False)
+    spent = first.attrs["manifest"]["counters"]["cost_usd"]
+    for _ in range(3):
+        again = run(sample, tmp_path, "budget-resume", llm=model, budget_usd=0.01, cache=False)
+        assert again.attrs["stopped"] == "budget"
+    manifest = again.attrs["manifest"]
+    assert manifest["counters"]["cost_usd"] == spent   # nothing more was paid past the budget
+    assert len(again) == len(first)
+
+
 def test_dry_run_calls_nothing_and_writes_nothing(sample, tmp_path):
     calls = []
 

@@ -296,7 +296,10 @@ def _run_locked(*, folder, task, agent, strategy, feedback, samples, model, refl
         }
 
     def spend() -> float:
-        return sum(cost_usd(m.name, m.paid_input_tokens, m.paid_output_tokens, prices) for m in meters)
+        """The run's spend so far: earlier sessions' (the manifest) plus this one's, so a budget
+        holds for the run, not afresh for every resume."""
+        return float(counters_before.get("cost_usd") or 0.0) + sum(
+            cost_usd(m.name, m.paid_input_tokens, m.paid_output_tokens, prices) for m in meters)
 
     pools = [m for m in {id(m): m for m in (model, reflector, judge) if m is not None}.values()
              if hasattr(m, "server_stats")]
