@@ -195,8 +195,8 @@ def run_trials(agent: str, samples: Any, *, task: Any = "hotpotqa",
     feedback = task.check_feedback(feedback)
     if not isinstance(n_trials, int) or n_trials < 1:
         raise ValueError(f"n_trials must be a positive integer, got {n_trials!r}")
-    if concurrency < 1:
-        raise ValueError(f"concurrency must be >= 1, got {concurrency!r}")
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise ValueError(f"concurrency must be a positive integer (samples in flight), got {concurrency!r}")
     if budget_usd is not None and budget_usd <= 0:
         raise ValueError(f"budget_usd must be > 0, got {budget_usd!r}")
     samples = task.to_samples(samples)

@@ -125,3 +125,9 @@ def test_a_run_name_cannot_leave_the_results_root(tmp_path, name):
                    run_name=name or " ", cache=False, progress=False)
     assert not (tmp_path / "x").exists() and not list(tmp_path.glob("*")) or \
         all(p.name == "root" for p in tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("value", ["4", 0, 2.5, True])
+def test_concurrency_that_is_not_a_positive_integer_is_refused_with_a_message(tmp_path, value):
+    with pytest.raises(ValueError, match="concurrency must be a positive integer"):
+        _run(tmp_path, concurrency=value)
