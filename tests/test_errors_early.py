@@ -45,7 +45,7 @@ def nothing_written(root):
     (dict(n_trials=1.5), "n_trials must be a positive integer"),
     (dict(llm="gpt-4"), "unknown model spec 'gpt-4'"),
     (dict(llm="openai"), "unknown model spec"),
-    (dict(concurrency=0), "concurrency must be >= 1"),
+    (dict(concurrency=0), "concurrency must be a positive integer"),
 ])
 def test_bad_arguments_fail_before_the_first_call(server, sample, tmp_path, bad, message):
     from agents.engine.runner import run_trials
