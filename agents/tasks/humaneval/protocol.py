@@ -24,6 +24,7 @@ import json
 import os
 import select
 import struct
+import sys
 import time
 
 MAX_FRAME = 32 << 20       # one message; a bigger one is an attack or a bug, either way a failure
@@ -31,8 +32,11 @@ MAX_DEPTH = 200            # nesting of a value; deeper is refused rather than r
 _HEADER = struct.Struct(">I")
 _SAFE_INT = 1 << 53        # JSON readers elsewhere lose precision past this; bigger ints travel as hex
 # Exact builtin types a value may be flattened to, in the order a subclass is tried against them
-# (bool is never subclassed, so int comes first safely).
-_FLATTEN = (int, float, complex, str, bytes, list, tuple, dict, set, frozenset)
+# (bool is never subclassed, so int comes first safely), each with the builtin's own copy, which ignores
+# the subclass's methods: a `class Answer(str, Enum)` member crosses as 'YES', not str()'s 'Answer.YES'.
+_FLATTEN = {int: int.__int__, float: float.__float__, complex: complex.__complex__, str: str.__str__,
+            bytes: bytes.__bytes__, list: list.copy, tuple: lambda t: tuple.__getitem__(t, slice(None)),
+            dict: dict.copy, set: set.copy, frozenset: frozenset.copy}
 
 
 class Unencodable(TypeError):
@@ -46,7 +50,8 @@ class ProtocolError(ValueError):
 def encode(value, _depth: int = 0):
     """A value as JSON-ready data, every non-JSON-native type tagged: ``["t", [...]]`` is a tuple.
 
-    Subclasses of builtins are flattened to their builtin (so their methods stay behind).
+    Subclasses of builtins are flattened to their builtin (so their methods stay behind); a
+    ``Fraction`` or ``Decimal`` crosses as its exact text.
 
     >>> encode((1, 2**60, 0.5, b"hi"))
     ['t', [1, ['i', '0x1000000000000000'], ['f', '0x1.0000000000000p-1'], ['b', '6869']]]
@@ -69,13 +74,26 @@ def encode(value, _depth: int = 0):
         return [tag, [encode(item, _depth + 1) for item in value]]
     if kind is dict:
         return ["d", [[encode(k, _depth + 1), encode(v, _depth + 1)] for k, v in value.items()]]
-    for base in _FLATTEN:
+    for base, copy in _FLATTEN.items():
         if isinstance(value, base):
-            flat = base(value)
+            flat = copy(value)
             if type(flat) is base:
                 return encode(flat, _depth)
+    exact = _exact_text(value)
+    if exact is not None:
+        return exact
     raise Unencodable(f"a value of type {kind.__name__} cannot leave the sandbox: return plain data "
                       "(numbers, str, list, tuple, dict, set, None)")
+
+
+def _exact_text(value):
+    """A ``fractions.Fraction`` or ``decimal.Decimal`` as its exact text (tags ``q``, ``m``), which the
+    judge parses with its own module; None for anything else. (Looked up in ``sys.modules``: the
+    worker never imports them itself, and a fake module gains nothing, since only text crosses.)"""
+    for tag, module, name in (("q", "fractions", "Fraction"), ("m", "decimal", "Decimal")):
+        if type(value) is getattr(sys.modules.get(module), name, None):
+            return [tag, str(value)]
+    return None
 
 
 def decode(data, _depth: int = 0):
@@ -106,6 +124,13 @@ def decode(data, _depth: int = 0):
             return complex(float.fromhex(real), float.fromhex(imag))
         if tag == "b":
             return bytes.fromhex(_one_str(rest))
+        if tag in ("q", "m"):
+            from decimal import Decimal, InvalidOperation
+            from fractions import Fraction
+            try:
+                return (Fraction if tag == "q" else Decimal)(_one_str(rest))
+            except (InvalidOperation, ZeroDivisionError) as error:
+                raise ProtocolError(f"malformed {tag!r} value: {error!r}") from None
         if tag in ("l", "t", "s", "z"):
             (items,) = rest
             if type(items) is not list:
