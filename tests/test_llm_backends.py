@@ -26,6 +26,8 @@ class ScriptedServer:
         self.script = list(script)
         self.models = None if models is None else list(models)
         self.gets = 0
+        self.probes = 0                 # invalid requests (the endpoint probe of check_reachable)
+        self.no_route = False           # True: the probe gets 404, a server without the endpoint
         self.requests = 0
         self.bodies: list[dict] = []
         self.paths: list[str] = []
@@ -57,6 +59,12 @@ class ScriptedServer:
 
             def do_POST(self):
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                body = json.loads(raw or b"{}")
+                if not isinstance(body.get("prompt", ""), (str, list)) or \
+                        not isinstance(body.get("messages", []), list):
+                    # the start-of-run probe's invalid request: refused, like a real server does
+                    outer.probes += 1
+                    return self._send(404 if outer.no_route else 400, {}, {"error": {"message": "invalid"}})
                 outer.requests += 1
                 outer.paths.append(self.path)
                 outer.auth.append(self.headers.get("Authorization"))

@@ -107,19 +107,25 @@ def test_an_unreachable_server_fails_the_start_with_what_to_do(brain):
             pool_of([a, b]).check_reachable()
 
 
-def test_the_cache_identity_names_the_model_not_the_server(brain, tmp_path):
+def test_the_cache_identity_names_the_model_and_the_set_of_servers(brain, tmp_path):
     from agents.llm.cache import CachedLLM, ResponseCache
 
-    with FakeOpenAIServer(brain) as a, FakeOpenAIServer(brain) as b:
+    with FakeOpenAIServer(brain) as a, FakeOpenAIServer(brain) as b, \
+            FakeOpenAIServer(brain) as c, FakeOpenAIServer(brain) as d:
         first, swapped = pool_of([a, b]), pool_of([b, a])
         assert first.identity() == swapped.identity()
-        assert first.identity()["base_url"] == "pool" and first.identity()["model"] == "scripted"
+        assert first.identity()["base_url"] == sorted([a.base_url, b.base_url])
+        assert first.identity()["model"] == "scripted"
         cache = ResponseCache(tmp_path / "c.sqlite")
         prompts = [f"Question: q{k}\nThought 1:" for k in range(4)]
         for prompt in prompts:                      # answered by a, b, a, b
             CachedLLM(first, cache).complete(prompt)
         again = CachedLLM(swapped, cache)
         assert all(again.complete(p).from_cache for p in prompts) and again.calls == 0
+        # Issue 16 item 5: another cluster serving a model of the same name is another model.
+        other = CachedLLM(pool_of([c, d]), cache)
+        assert not any(other.complete(p).from_cache for p in prompts) and other.calls == len(prompts)
+        assert c.served + d.served == len(prompts)
 
 
 def test_a_run_on_a_pool_records_the_per_server_counts(sample, tmp_path):
@@ -133,4 +139,5 @@ def test_a_run_on_a_pool_records_the_per_server_counts(sample, tmp_path):
     rows = manifest["servers"]
     assert [r["base_url"] for r in rows] == [a.base_url, b.base_url]
     assert sum(r["ok"] for r in rows) == frame.llm_calls.sum() == a.served + b.served
-    assert all(r["ok"] > 0 for r in rows) and manifest["config"]["model"]["base_url"] == "pool"
+    assert all(r["ok"] > 0 for r in rows)
+    assert manifest["config"]["model"]["base_url"] == sorted([a.base_url, b.base_url])

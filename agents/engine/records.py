@@ -32,6 +32,7 @@ import warnings
 from pathlib import Path
 from typing import Any, Iterable
 
+from ..llm.base import Cancelled
 from ..types import normalize_record
 
 
@@ -64,6 +65,10 @@ class RunFolder:
     ``append`` returns once its line is on disk. Concurrent appends share fsyncs (a group commit:
     one fsync covers every line written before it), so a thousand workers do not queue behind
     one fsync each; the file stays open for the folder's life (:meth:`close`).
+
+    A line is one unbuffered ``write``; if it fails (a full disk), the file is cut back to its last
+    whole line and every later append fails too, so nothing half-written stays behind. After
+    :meth:`seal` (a stopping run that gave up waiting for some attempts) nothing more is appended.
     """
 
     def __init__(self, path: str | os.PathLike):
@@ -75,7 +80,10 @@ class RunFolder:
         self.log_path = self.path / "log.txt"
         self._lock = threading.Lock()          # one writer at a time
         self._sync_lock = threading.Lock()     # one fsync at a time
-        self._file = None
+        self._fd: int | None = None
+        self._size = 0                         # bytes of whole lines in the file
+        self._broken: str | None = None        # why appends stopped (a failed write)
+        self._sealed = False
         self._written = self._synced = 0       # lines written / lines known to be on disk
         self._lock_file = None
 
@@ -125,38 +133,67 @@ class RunFolder:
 
     def append(self, record: dict[str, Any]) -> None:
         """Write one attempt as one line. One ``write`` of the whole line, then fsync: a kill
-        leaves at worst a torn *last* line, which :meth:`load` drops."""
-        line = json.dumps(record, ensure_ascii=False) + "\n"
+        leaves at worst a torn *last* line, which the next run repairs."""
+        line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
         with self._lock:
-            if self._file is None:
+            if self._sealed:
+                raise Cancelled("the run stopped: its folder takes no more attempts")
+            if self._broken is not None:
+                raise OSError(self._broken)
+            if self._fd is None:
                 self._heal_torn_tail()
-                self._file = open(self.attempts_path, "a", encoding="utf-8")
-            self._file.write(line)
-            self._file.flush()
+                self._fd = os.open(self.attempts_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+                self._size = os.fstat(self._fd).st_size
+            try:
+                done = os.write(self._fd, line)
+                while done < len(line):        # a short write: the rest, or the error that caused it
+                    done += os.write(self._fd, line[done:])
+            except OSError as error:
+                self._broken = (f"cannot write {self.attempts_path}: {error.strerror or error}; "
+                                "free space (or fix the folder), then run the same command to resume")
+                try:
+                    os.ftruncate(self._fd, self._size)   # never leave half a line behind
+                except OSError:
+                    pass
+                raise OSError(error.errno, self._broken) from None
+            self._size += len(line)
             self._written += 1
             mine = self._written
+            fd = self._fd
         with self._sync_lock:
             if self._synced < mine:            # nobody's fsync covered this line yet
                 with self._lock:
                     covered = self._written
-                os.fsync(self._file.fileno())
+                os.fsync(fd)
                 self._synced = covered
+
+    def seal(self) -> None:
+        """Take no more appends (an attempt finishing after this is not recorded: it runs again
+        on resume). Waits for an append in progress, so no line is cut."""
+        with self._lock:
+            self._sealed = True
 
     def close(self) -> None:
         with self._lock:
-            if self._file is not None:
-                self._file.close()
-                self._file = None
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
         self.unlock()
 
     def __del__(self):
-        for name in ("_file", "_lock_file"):
-            file = self.__dict__.get(name)
-            if file is not None:
-                file.close()
+        fd = self.__dict__.get("_fd")
+        if fd is not None:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        handle = self.__dict__.get("_lock_file")
+        if handle is not None:
+            handle.close()
 
     def repair_tail(self) -> None:
-        """Before a resume appends: complete a last line that lacks only its newline, cut a torn one."""
+        """Before a resume appends: complete a last line that lacks only its newline, cut a torn
+        one (with a warning: the user is told an unfinished attempt was dropped)."""
         with self._lock:
             self._heal_torn_tail()
 
@@ -187,6 +224,8 @@ class RunFolder:
                 f.write(b"\n")
             else:
                 f.truncate(cut)
+                warnings.warn(f"dropped a torn last line in {self.attempts_path} ({end - cut} bytes "
+                              "of an attempt that an interrupted run did not finish writing; it runs again)")
             f.flush()
             os.fsync(f.fileno())
 

@@ -15,6 +15,8 @@ importing this module, or building a remote backend, touches no network, key or 
 """
 from __future__ import annotations
 
+import hashlib
+import inspect
 import math
 import threading
 import time
@@ -42,30 +44,48 @@ class LLMCallError(RuntimeError):
         self.attempts = attempts
 
 
-class StopRun(Exception):
+class StopRun(BaseException):
     """A failure that no further attempt can avoid: a dead server, an unreadable cache, a run that
-    was asked to stop. :meth:`agents.reflexion.Agent.run` does not turn it into a failed attempt;
-    it reaches the runner, which starts nothing new, records what finished, writes the manifest
-    with why it stopped, and prints the command that resumes."""
+    was asked to stop. A ``BaseException`` on purpose (like ``KeyboardInterrupt``): an actor's or a
+    tool's ``except Exception`` must not turn it into one failed attempt and carry on.
+    :meth:`agents.reflexion.Agent.run` lets it through; the runner then starts nothing new,
+    records what finished, writes the manifest with why it stopped, and prints the command that
+    resumes."""
 
 
 class Cancelled(StopRun):
     """The run was asked to stop (Ctrl-C, SIGTERM, a fatal error elsewhere) while this call waited."""
 
 
-class ServerUnreachable(LLMCallError, StopRun):
-    """Consecutive calls found no server listening: retrying sample by sample would only wait."""
+class ServerUnreachable(StopRun):
+    """Consecutive requests found no server listening: retrying sample by sample would only wait.
+
+    >>> str(ServerUnreachable("http://127.0.0.1:9/v1 refused 6 connections in a row", backend="openai-compatible"))
+    'http://127.0.0.1:9/v1 refused 6 connections in a row'
+    """
+
+    def __init__(self, message: str, *, backend: str | None = None, status: str = "connection"):
+        super().__init__(message)
+        self.backend, self.status = backend, status
 
 
-# Set when the run is stopping: backoff sleeps, limiter waits and long reads check it, so calls in
-# flight end within a few seconds instead of draining every queued attempt. One per process: the
-# runner clears it when a run starts.
+# -- the run's shared state: stopping, what calls wait for, which calls are slow ------------------
+# Set when the run is stopping: backoff sleeps, limiter waits and HTTP reads check it (sockets in
+# use are shut by the aborters), so calls in flight end within a few seconds instead of draining
+# every queued attempt. One per process: the runner clears it when a run starts and ends.
 _SHUTDOWN = threading.Event()
+_ABORTERS: list[Callable[[], None]] = []
+_STATUS: list[Callable[[str], None]] = []
+_IN_FLIGHT: dict[int, tuple[str, float]] = {}
+_IN_FLIGHT_LOCK = threading.Lock()
 
 
 def request_shutdown() -> None:
-    """Ask every call in flight to give up at its next wait (raises :class:`Cancelled` there)."""
+    """Ask every call in flight to give up at its next wait (it raises :class:`Cancelled` there);
+    connections waiting for a reply are shut at once."""
     _SHUTDOWN.set()
+    for abort in list(_ABORTERS):
+        abort()
 
 
 def shutdown_requested() -> bool:
@@ -76,6 +96,12 @@ def clear_shutdown() -> None:
     _SHUTDOWN.clear()
 
 
+def on_shutdown(abort: Callable[[], None]) -> None:
+    """Register ``abort`` (e.g. shut the sockets waiting for replies) to run at :func:`request_shutdown`."""
+    if abort not in _ABORTERS:
+        _ABORTERS.append(abort)
+
+
 def interruptible_sleep(seconds: float) -> None:
     """``time.sleep`` that ends early, raising :class:`Cancelled`, once a shutdown is requested.
 
@@ -83,6 +109,43 @@ def interruptible_sleep(seconds: float) -> None:
     """
     if _SHUTDOWN.wait(max(0.0, seconds)):
         raise Cancelled("the run is stopping")
+
+
+def check_cancelled() -> None:
+    """Raise :class:`Cancelled` if the run is stopping (call before starting something long)."""
+    if _SHUTDOWN.is_set():
+        raise Cancelled("the run is stopping")
+
+
+def report_status(message: str) -> None:
+    """Tell the run what a call waits for (a 429 pause, a retry): the runner shows it on its
+    progress line; outside a run it goes nowhere."""
+    for sink in list(_STATUS):
+        sink(message)
+
+
+def set_status_sink(sink: Callable[[str], None] | None) -> None:
+    """The one receiver of :func:`report_status` (None: none)."""
+    _STATUS[:] = [sink] if sink is not None else []
+
+
+def calls_in_flight() -> list[tuple[str, float]]:
+    """``(model label, seconds so far)`` of every backend call now running, longest first."""
+    now = time.monotonic()
+    with _IN_FLIGHT_LOCK:
+        rows = [(label, now - started) for label, started in _IN_FLIGHT.values()]
+    return sorted(rows, key=lambda row: -row[1])
+
+
+def draw_seed(seed: int, draw: str) -> int:
+    """The sampling seed of one draw: the model's seed and the draw's name, hashed (31 bits, what
+    every server accepts). Reproducible: the same draw samples the same reply.
+
+    >>> draw_seed(0, "q1/2/0") == draw_seed(0, "q1/2/0") != draw_seed(0, "q1/3/0")
+    True
+    """
+    digest = hashlib.sha256(f"{seed}\x1f{draw}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
 
 
 @dataclass(frozen=True)
@@ -133,6 +196,11 @@ class LLM:
     ``name`` is a human-readable id (``"local:gemma-3-270m"``); :meth:`identity` is what keys the
     response cache and goes into a run's manifest: backend, model and decoding settings.
     ``context_window`` is the model's context length in its own tokens (agents budget with it).
+    ``cacheable`` is False for a model whose identity cannot tell it from another (an unnamed
+    function): its replies are never stored or served by the response cache.
+
+    A ``_generate`` that takes a ``draw`` keyword receives the draw of each call (see
+    :meth:`complete`): backends that can seed their sampling use it.
     """
 
     name: str = "llm"
@@ -140,6 +208,8 @@ class LLM:
     context_window: int = 8192
     temperature: float = 0.0
     max_tokens: int = DEFAULT_MAX_TOKENS
+    cacheable: bool = True
+    wraps: bool = False          # a wrapper (cache, limiter): the call it wraps is the one timed
 
     def _generate(self, prompt: str, stop: list[str], max_tokens: int) -> Completion:
         raise NotImplementedError
@@ -152,10 +222,31 @@ class LLM:
         (``"<sample id>/<trial>/<call index>"``, set by the agent): at temperature > 0 two calls
         with the same prompt but different draws are different samples (the response cache keys
         them apart and a seed is derived from it); at temperature 0 it changes nothing.
+
+        A reply that is not text is an error that says so:
+
+        >>> CallableLLM(lambda p: 42, name="forty-two").complete("2+2?")
+        Traceback (most recent call last):
+        ...
+        agents.llm.base.LLMCallError: forty-two replied with int 42, not text: a model must answer a string
         """
         stop = list(stop or [])
         started = time.perf_counter()
-        reply = self._generate(prompt, stop, max_tokens or self.max_tokens)
+        extra = {"draw": draw} if _takes_draw(type(self)) else {}
+        if self.wraps:
+            reply = self._generate(prompt, stop, max_tokens or self.max_tokens, **extra)
+        else:
+            token = object()
+            with _IN_FLIGHT_LOCK:
+                _IN_FLIGHT[id(token)] = (getattr(self, "label", None) or self.name, time.monotonic())
+            try:
+                reply = self._generate(prompt, stop, max_tokens or self.max_tokens, **extra)
+            finally:
+                with _IN_FLIGHT_LOCK:
+                    _IN_FLIGHT.pop(id(token), None)
+        if not isinstance(reply.text, str):
+            raise LLMCallError(f"{self.name} replied with {type(reply.text).__name__} {_clip(repr(reply.text))}, "
+                               "not text: a model must answer a string", backend=self.backend, status="not-text")
         text = cut_at_stop(reply.text, stop)
         latency = reply.latency_s or (time.perf_counter() - started)
         return Completion(text, reply.input_tokens, reply.output_tokens, reply.cached_tokens,
@@ -178,29 +269,105 @@ class LLM:
         return f"{type(self).__name__}({self.name!r})"
 
 
+def _takes_draw(cls: type) -> bool:
+    """Whether ``cls._generate`` accepts ``draw=`` (looked up once per class)."""
+    found = cls.__dict__.get("_takes_draw_")
+    if found is None:
+        try:
+            found = "draw" in inspect.signature(cls._generate).parameters
+        except (TypeError, ValueError):
+            found = False
+        cls._takes_draw_ = found
+    return found
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _function_fingerprint(fn: Any) -> str:
+    """Where a function is defined and a digest of its code: two lambdas are two models.
+
+    >>> _function_fingerprint(lambda p: "4") != _function_fingerprint(lambda p: "banana")
+    True
+    """
+    code = getattr(fn, "__code__", None)
+    where = f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', type(fn).__qualname__)}"
+    if code is None:
+        return where
+    digest = hashlib.sha256()
+
+    def feed(code_object: Any) -> None:
+        digest.update(code_object.co_code)
+        for const in code_object.co_consts:
+            if hasattr(const, "co_code"):
+                feed(const)
+            else:
+                digest.update(repr(const).encode())
+        digest.update(repr(code_object.co_names).encode())
+
+    feed(code)
+    return f"{where}:{digest.hexdigest()[:16]}"
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` as plain JSON data (sorted keys, unknown objects as their ``repr`` without ids),
+    for identities that go into a cache key and a manifest.
+
+    >>> jsonable({"b": (1, 2), "a": {"x"}})
+    {'a': ['x'], 'b': [1, 2]}
+    """
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted(jsonable(v) for v in value)
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return type(value).__qualname__
+
+
 class CallableLLM(LLM):
     """A plain ``str -> str`` function as a model (tests, rules, a quick experiment).
 
+    Name it (``name=``) to have its replies cached: a function's own ``__name__`` does not tell
+    two lambdas apart, so an unnamed function is never served from the response cache, and its
+    identity carries a digest of its code.
+
     >>> CallableLLM(str.upper).complete("finish[x]").text
     'FINISH[X]'
+    >>> CallableLLM(lambda p: "4").cacheable, CallableLLM(lambda p: "4", name="four").cacheable
+    (False, True)
     """
 
     backend = "callable"
 
     def __init__(self, fn: Callable[[str], str], name: str | None = None):
         self.fn = fn
+        self.named = bool(name)
         self.name = name or getattr(fn, "__name__", "callable")
+        self.cacheable = self.named
 
     def _generate(self, prompt: str, stop: list[str], max_tokens: int) -> Completion:
-        text = str(self.fn(prompt))
+        text = self.fn(prompt)
+        if not isinstance(text, str):
+            return Completion(text, approx_token_count(prompt), 0)   # complete() says it is not text
         return Completion(text, approx_token_count(prompt), approx_token_count(text))
+
+    def identity(self) -> dict[str, Any]:
+        identity = super().identity()
+        if not self.named:
+            identity["function"] = _function_fingerprint(self.fn)
+        return identity
 
 
 class LangChainLLM(LLM):
     """Any LangChain chat model or LLM (``ChatOpenAI``, ``ChatOllama``, ``FakeListLLM``, ...).
 
     The prompt is sent as one user message; token counts come from the reply's ``usage_metadata``
-    when the provider reports it, else from :func:`approx_token_count`.
+    when the provider reports it, else from :func:`approx_token_count`. Its identity holds the
+    model's own identifying parameters (model name, temperature, top_p, ...).
     """
 
     backend = "langchain"
@@ -216,13 +383,25 @@ class LangChainLLM(LLM):
             reply = self.model.invoke(prompt, stop=stop or None)
         except TypeError:  # models whose invoke takes no ``stop``: we cut client-side anyway
             reply = self.model.invoke(prompt)
-        text = reply if isinstance(reply, str) else getattr(reply, "content", str(reply))
+        text = reply if isinstance(reply, str) else getattr(reply, "content", reply)
         if isinstance(text, list):  # content blocks
             text = "".join(part.get("text", "") if isinstance(part, dict) else str(part)
                            for part in text)
+        if not isinstance(text, str):
+            return Completion(text, approx_token_count(prompt), 0)   # complete() says it is not text
         usage = getattr(reply, "usage_metadata", None) or {}
         return Completion(text, usage.get("input_tokens") or approx_token_count(prompt),
                           usage.get("output_tokens") or approx_token_count(text))
+
+    def identity(self) -> dict[str, Any]:
+        identity = super().identity()
+        try:
+            params = getattr(self.model, "_identifying_params", None)
+        except Exception:  # noqa: BLE001 - a provider's property that fails: the name must do
+            params = None
+        if isinstance(params, dict):
+            identity["params"] = jsonable(params)
+        return identity
 
 
 def as_llm(model: Any) -> LLM:

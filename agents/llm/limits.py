@@ -36,9 +36,10 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .base import LLM, Completion, LLMCallError
+from .base import LLM, Completion, LLMCallError, check_cancelled, interruptible_sleep, report_status
 
 OVERLOAD = frozenset({"rate_limited", "timeout", "overloaded"})  # outcomes that halve the window
+MAX_PAUSE_S = 120.0   # a server asking for an hour's pause (Retry-After: 3600) is not obeyed blindly
 
 
 class FakeClock:
@@ -150,7 +151,8 @@ class AIMD:
         """Wait for room in the window; returns the epoch to hand back to :meth:`release`."""
         with self._cond:
             while self._full():
-                self._cond.wait()
+                self._cond.wait(timeout=0.5)   # in slices: a run that is stopping does not wait here
+                check_cancelled()
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
             return self._epoch
@@ -189,7 +191,8 @@ class Limiter:
 
     def __init__(self, rpm: float | None = None, tpm: float | None = None,
                  max_in_flight: int | None = None, burst_s: float = 0.1,
-                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = interruptible_sleep):
         for name, value in (("rpm", rpm), ("tpm", tpm)):
             if value is not None and value <= 0:
                 raise ValueError(f"{name} must be > 0 (or None for no limit), got {value!r}")
@@ -234,6 +237,9 @@ class Limiter:
                     if self._tokens is not None:
                         delay = max(delay, self._tokens.reserve(tokens, now))
             if delay > 0:
+                if delay >= 5:   # say what the run waits for (a pause, a bucket), not a silent stall
+                    why = "the rate limit's pause" if not reserved else "the rate limit (--rpm/--tpm)"
+                    report_status(f"waiting {delay:.0f} s for {why}")
                 self._sleep(delay)
                 waited += delay
             if reserved:
@@ -268,10 +274,11 @@ class Limiter:
             self.pause(retry_after)
 
     def pause(self, seconds: float) -> None:
-        """Nobody sends for ``seconds`` (a longer pause already running is kept)."""
+        """Nobody sends for ``seconds``, at most :data:`MAX_PAUSE_S` (a longer pause already
+        running is kept)."""
         with self._lock:
             now = self._clock()
-            until = now + max(0.0, seconds)
+            until = now + min(MAX_PAUSE_S, max(0.0, seconds))
             if until <= self._paused_until:
                 return
             self.counts["pauses"] += 1
@@ -316,20 +323,23 @@ class LimitedLLM(LLM):
     """Any backend behind a :class:`Limiter`: each call is one request (tokens: the prompt's
     estimate plus ``max_tokens``, settled with the reply's counts)."""
 
+    wraps = True
+
     def __init__(self, llm: LLM, limiter: Limiter):
         self.llm, self.limiter = llm, limiter
         self.name, self.backend = llm.name, llm.backend
         self.context_window, self.max_tokens = llm.context_window, llm.max_tokens
         self.temperature = llm.temperature
+        self.cacheable = getattr(llm, "cacheable", True)
 
     def __getattr__(self, name: str) -> Any:  # max_concurrency, ... as the model
         return getattr(self.__dict__["llm"], name)
 
-    def _generate(self, prompt: str, stop: list[str], max_tokens: int) -> Completion:
+    def _generate(self, prompt: str, stop: list[str], max_tokens: int, draw: str | None = None) -> Completion:
         cost = self.llm.count_tokens(prompt) + max_tokens if self.limiter.tpm else 0
         ticket = self.limiter.acquire(cost)
         try:
-            reply = self.llm.complete(prompt, stop=stop, max_tokens=max_tokens)
+            reply = self.llm.complete(prompt, stop=stop, max_tokens=max_tokens, draw=draw)
         except LLMCallError as error:
             outcome = {429: "rate_limited", "timeout": "timeout"}.get(error.status, "error")
             self.limiter.release(ticket, outcome)

@@ -15,15 +15,18 @@ Neither ``llama_cpp`` nor the model file is touched when this module is imported
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import inspect
+import json
 import os
+import tempfile
 import sys
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
-from .base import DEFAULT_MAX_TOKENS, LLM, Completion
+from .base import DEFAULT_MAX_TOKENS, LLM, Completion, draw_seed
 
 _INSTALL_HINT = "pip install -r requirements.txt"
 _default_path_lock = threading.Lock()
@@ -53,6 +56,61 @@ def default_model_path() -> Path:
             else:
                 _default_path = Path(gemma.assemble())
         return _default_path
+
+
+_digests: dict[tuple[str, int, int], str] = {}
+_digests_lock = threading.Lock()
+
+
+def _digest_store() -> Path:
+    """Where file digests are remembered between processes (beside the response cache)."""
+    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(root) / "reinagent" / "model_digests.json"
+
+
+def file_digest(path: str | os.PathLike) -> str:
+    """The SHA-256 of a model file, computed once per file (path, size and modification time):
+    remembered in this process and in ``$XDG_CACHE_HOME/reinagent/model_digests.json``, so a
+    250 MB GGUF is read once per machine, not at every run.
+
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "m.gguf"
+    >>> _ = path.write_bytes(b"weights")
+    >>> file_digest(path)[:12]
+    '9a129038d9a0'
+    """
+    path = Path(path).resolve()
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    with _digests_lock:
+        if key in _digests:
+            return _digests[key]
+        store = _digest_store()
+        label = f"{key[0]}|{key[1]}|{key[2]}"
+        try:
+            known = json.loads(store.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            known = {}
+        if not isinstance(known, dict):
+            known = {}
+        digest = known.get(label)
+        if not isinstance(digest, str):
+            hasher = hashlib.sha256()
+            with open(path, "rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    hasher.update(block)
+            digest = hasher.hexdigest()
+            known[label] = digest
+            try:   # a cache of digests that cannot be written only costs a re-read next time
+                store.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(prefix=".model_digests.", suffix=".tmp", dir=store.parent)
+                with os.fdopen(fd, "w", encoding="utf-8") as out:
+                    json.dump(known, out)
+                os.replace(tmp, store)
+            except OSError:
+                pass
+        _digests[key] = digest
+        return digest
 
 
 @contextlib.contextmanager
@@ -120,7 +178,9 @@ class LocalLLM(LLM):
     - ``n_ctx``: the context window in tokens; a prompt plus ``max_tokens`` beyond it is refused
       (``ValueError``), never silently truncated: agents budget their context themselves;
     - ``n_threads``: CPU threads (default: llama.cpp's own, half the cores to decode, all to prefill);
-    - ``seed``, ``temperature``, ``max_tokens``: decoding settings, part of :meth:`identity`;
+    - ``seed``, ``temperature``, ``max_tokens``: decoding settings, part of :meth:`identity`; at
+      temperature > 0 each draw (the agent's sample, trial and call) samples with its own seed,
+      derived from ``seed`` and the draw;
     - ``kv_states_bytes``: RAM for saved KV states, so switching between the acting and the
       reflection prompt does not evaluate either prefix again. Off (0) by default: restoring a
       saved state was seen to change greedy replies of the embedded Gemma 3 (a reply then depends
@@ -207,7 +267,8 @@ class LocalLLM(LLM):
         return len(self._model().tokenize(text.encode("utf-8"), add_bos=False))
 
     # -- a call -----------------------------------------------------------------------------------
-    def _generate(self, prompt: str, stop: list[str], max_tokens: int) -> Completion:
+    def _generate(self, prompt: str, stop: list[str], max_tokens: int, draw: str | None = None) -> Completion:
+        seed = draw_seed(self.seed, draw) if draw is not None and self.temperature > 0 else self.seed
         with self._lock:
             llama = self._model()
             tokens = self._prompt_tokens(prompt)
@@ -229,7 +290,7 @@ class LocalLLM(LLM):
             try:
                 reply = llama.create_completion(
                     tokens, max_tokens=max_tokens, temperature=self.temperature, top_p=1.0, top_k=0,
-                    min_p=0.0, repeat_penalty=1.0, stop=stop or None, seed=self.seed)
+                    min_p=0.0, repeat_penalty=1.0, stop=stop or None, seed=seed)
             finally:
                 del llama.eval
             latency = time.perf_counter() - started
@@ -250,10 +311,14 @@ class LocalLLM(LLM):
                 self._llama = None
 
     def identity(self) -> dict[str, Any]:
-        """File name and size, not the path: the response cache survives moving the model or repo."""
+        """The file's content digest (not its path: the response cache survives moving the model
+        or the repo; not its name and size: two files of one size are two models), every sampling
+        setting, and the llama.cpp runtime (another version can answer differently)."""
         return {"backend": self.backend, "model": self.name, "model_file": self.model_file,
-                "model_size": self.model_size, "temperature": self.temperature,
-                "max_tokens": self.max_tokens, "seed": self.seed}
+                "model_size": self.model_size, "model_sha256": file_digest(self.model_path),
+                "temperature": self.temperature, "max_tokens": self.max_tokens, "seed": self.seed,
+                "sampling": {"top_p": 1.0, "top_k": 0, "min_p": 0.0, "repeat_penalty": 1.0},
+                "llama_cpp": getattr(self._llama_cpp, "__version__", None)}
 
     def __repr__(self) -> str:
         return f"LocalLLM({self.model_file!r}, n_ctx={self.context_window})"

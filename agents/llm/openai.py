@@ -49,6 +49,7 @@ from __future__ import annotations
 import copy
 import difflib
 import email.utils
+import heapq
 import http.client
 import json
 import os
@@ -61,7 +62,9 @@ import urllib.request
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from .base import DEFAULT_MAX_TOKENS, LLM, Completion, LLMCallError, approx_token_count
+from .base import (DEFAULT_MAX_TOKENS, LLM, Cancelled, Completion, LLMCallError, ServerUnreachable,
+                   approx_token_count, check_cancelled, draw_seed, interruptible_sleep, jsonable,
+                   on_shutdown, report_status, shutdown_requested)
 from .limits import Limiter
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
@@ -151,6 +154,35 @@ def _connection_reason(exc: BaseException) -> str:
     return _short(exc.__cause__ or exc, 120)
 
 
+class _RefusalStreak:
+    """Connection refusals in a row (any success ends the streak), shared by a model's copies.
+
+    >>> streak = _RefusalStreak(limit=2, span_s=0.0)
+    >>> streak.refused()[0], streak.refused()[0]
+    (False, True)
+    """
+
+    def __init__(self, limit: int, span_s: float):
+        self.limit, self.span_s = max(1, int(limit)), float(span_s)
+        self.count, self.since = 0, 0.0
+        self._lock = threading.Lock()
+
+    def refused(self) -> tuple[bool, int, float]:
+        """Count one; ``(dead, count, seconds since the streak began)``."""
+        with self._lock:
+            now = time.monotonic()
+            if self.count == 0:
+                self.since = now
+            self.count += 1
+            span = now - self.since
+            return self.count >= self.limit and span >= self.span_s, self.count, span
+
+    def reset(self) -> None:
+        if self.count:
+            with self._lock:
+                self.count = 0
+
+
 class _HTTPStatus(Exception):
     """A reply of the lean path with a status >= 400: the status, its headers, its JSON body."""
 
@@ -175,37 +207,140 @@ def _lean_target(base_url: str) -> tuple[str, int, str] | None:
     return parts.hostname, parts.port or 80, parts.path.rstrip("/")
 
 
+class _TooLarge(Exception):
+    """A reply body past ``max_reply_bytes``: a server streaming without end, not a completion."""
+
+
+class _Deadlines:
+    """One thread that shuts a socket whose request ran past its total deadline (or all of them
+    when the run stops): a reply dripped a byte every few seconds, or headers that never come,
+    cannot hold a call longer than ``timeout`` even though each read is quick.
+
+    Entries are ``[deadline, id, socket, active, fired]``; a finished request marks its entry
+    inactive (no removal from the heap: the thread drops it when its time comes).
+    """
+
+    def __init__(self) -> None:
+        self._heap: list[list[Any]] = []
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._live: set[int] = set()
+        self._entries: dict[int, list[Any]] = {}
+
+    def watch(self, sock: Any, deadline: float) -> list[Any]:
+        entry = [deadline, id(sock), sock, True, False]
+        with self._cond:
+            heapq.heappush(self._heap, entry)
+            self._entries[id(entry)] = entry
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="reinagent-deadlines", daemon=True)
+                self._thread.start()
+            if self._heap[0] is entry:
+                self._cond.notify()
+        return entry
+
+    def done(self, entry: list[Any]) -> None:
+        with self._cond:
+            entry[3] = False
+            self._entries.pop(id(entry), None)
+
+    def abort_all(self) -> None:
+        """Shut every socket still waiting for a reply (the run is stopping)."""
+        with self._cond:
+            entries = list(self._entries.values())
+        for entry in entries:
+            _shut(entry[2])
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._heap:
+                    self._cond.wait()
+                entry = self._heap[0]
+                wait = entry[0] - time.monotonic()
+                if wait > 0:
+                    self._cond.wait(timeout=wait)
+                    continue
+                heapq.heappop(self._heap)
+                expired = entry[3]
+                entry[4] = expired
+                self._entries.pop(id(entry), None)
+            if expired:
+                _shut(entry[2])
+
+
+def _shut(sock: Any) -> None:
+    """Wake a thread blocked reading ``sock``: shutting it makes the read end at once."""
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+_DEADLINES = _Deadlines()
+on_shutdown(_DEADLINES.abort_all)
+
+
 class _LeanHTTP:
     """POST JSON over a plain socket, the reply parsed by ``http.client.HTTPResponse``: one
     keep-alive connection per (thread, server), ``TCP_NODELAY``, the request in one ``send``,
     dropped after any failure. A connection the server closed while idle (keep-alive timeouts)
-    is seen before sending (its socket reads as ready) and replaced, so no request is sent twice."""
+    is seen before sending (its socket reads as ready) and replaced, so no request is sent twice.
+
+    Each request has a total deadline (``timeout``: connect, send and the whole reply) and a
+    reply larger than ``max_bytes`` is refused; a run that stops shuts the sockets in use."""
 
     def __init__(self) -> None:
         self._local = threading.local()
 
     def post(self, target: tuple[str, int, str], path: str, body: bytes, headers: str,
-             timeout: float) -> Any:
+             timeout: float, max_bytes: int = 16 << 20) -> Any:
         socks = self._local.__dict__.setdefault("socks", {})
-        key = (target[0], target[1], timeout)
+        key = (target[0], target[1])
         sock = socks.pop(key, None)
         if sock is not None and _readable(sock):
             sock.close()           # closed (or talking) while idle: not reusable
             sock = None
+        deadline = time.monotonic() + timeout
+        watch = None
         try:
+            check_cancelled()
             if sock is None:
                 sock = socket.create_connection((target[0], target[1]), timeout=timeout)
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock.settimeout(timeout)
+            watch = _DEADLINES.watch(sock, deadline)
             host = f"[{target[0]}]" if ":" in target[0] else target[0]   # an IPv6 literal
             sock.sendall(f"POST {target[2]}{path} HTTP/1.1\r\nHost: {host}:{target[1]}\r\n"
                          f"Content-Length: {len(body)}\r\n{headers}\r\n".encode("latin-1") + body)
             reply = http.client.HTTPResponse(sock, method="POST")
             reply.begin()
-            raw = reply.read()
-        except BaseException:
+            declared = reply.getheader("Content-Length")
+            if declared and declared.isdigit() and int(declared) > max_bytes:
+                raise _TooLarge(f"the reply declares {int(declared):,} bytes (more than {max_bytes:,})")
+            chunks, size = [], 0
+            while True:
+                chunk = reply.read(65536)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > max_bytes:
+                    raise _TooLarge(f"the reply passed {max_bytes:,} bytes without ending")
+                chunks.append(chunk)
+            if watch[4]:   # the deadline shut the socket: what came is a cut reply, not a reply
+                raise TimeoutError(f"no complete reply within {timeout:g} s")
+            raw = b"".join(chunks)
+        except BaseException as error:
             if sock is not None:
                 sock.close()
+            if shutdown_requested():
+                raise Cancelled("the run is stopping") from None
+            if time.monotonic() >= deadline and not isinstance(error, _TooLarge):
+                raise TimeoutError(f"no complete reply within {timeout:g} s") from None
             raise
+        finally:
+            if watch is not None:
+                _DEADLINES.done(watch)
         if reply.will_close:
             sock.close()
         else:
@@ -245,7 +380,12 @@ class OpenAICompatibleLLM(LLM):
     - ``endpoint``: ``"completions"`` (default here) sends the raw prompt to ``/completions``;
       ``"chat"`` sends it as one user message to ``/chat/completions`` (see the module's notes);
       ``chat=True``/``False`` is the older spelling of the same choice;
-    - ``timeout``: seconds per request; ``max_retries``: retries after the first try;
+    - ``timeout``: the total seconds one request may take (connect, send, the whole reply: a reply
+      dripped byte by byte is cut there too); ``max_reply_bytes``: a longer reply is refused
+      (a body that never ends); ``max_retries``: retries after the first try;
+    - ``max_refusals``: after this many connection refusals in a row (no success between, over
+      at least ``refused_for_s`` seconds) the server is taken for dead:
+      :class:`~agents.llm.base.ServerUnreachable` stops the run instead of retrying each sample;
       ``backoff_base`` / ``backoff_cap``: the exponential backoff's first delay and ceiling;
       ``max_rate_limited``: 429s waited out (as long as each asks) before giving up;
     - ``limiter``: a shared :class:`~agents.llm.limits.Limiter` (or ``rpm=`` / ``tpm=`` to build
@@ -275,13 +415,16 @@ class OpenAICompatibleLLM(LLM):
                  backoff_cap: float = 30.0, context_window: int = 8192, connect_timeout: float = 3.0,
                  extra_body: dict[str, Any] | None = None, max_rate_limited: int = 30,
                  limiter: Limiter | None = None, rpm: float | None = None, tpm: float | None = None,
-                 http_client: str = "auto", sleep: Callable[[float], None] = time.sleep):
+                 http_client: str = "auto", sleep: Callable[[float], None] = interruptible_sleep,
+                 max_reply_bytes: int = 16 << 20, max_refusals: int = 6, refused_for_s: float = 5.0):
         if not base_url:
             raise ValueError(f"{self.backend}:{model or '<model>'} needs the server's URL: pass "
                              "--base-url, e.g. http://localhost:8000/v1 (base_url= in Python); "
                              "`python -m agents serve` starts one for a GGUF model")
         if max_retries < 0:
             raise ValueError(f"max_retries must be >= 0, got {max_retries!r}")
+        if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
+            raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
         if http_client not in HTTP_CLIENTS:
             raise ValueError(f"http_client must be one of {HTTP_CLIENTS}, got {http_client!r}")
         if limiter is not None and (rpm or tpm):
@@ -305,7 +448,10 @@ class OpenAICompatibleLLM(LLM):
         self.max_rate_limited = int(max_rate_limited)
         self.limiter = limiter if limiter is not None else (Limiter(rpm, tpm) if rpm or tpm else None)
         self.http_client = http_client
+        self.max_reply_bytes = int(max_reply_bytes)
         self._sleep = sleep
+        # Shared by this model's copies (with_limiter): refusals are the server's state, not a copy's.
+        self._refusals = _RefusalStreak(int(max_refusals), float(refused_for_s))
         self._model_lock = threading.Lock()
         self._lean_route: tuple[Any, Any] | None = None   # (client, target) of the last request
         # The key goes into the client and nowhere else. Without one the client still needs a
@@ -349,11 +495,15 @@ class OpenAICompatibleLLM(LLM):
         return f"{self.backend}:{self.model or '?'}"
 
     def identity(self) -> dict[str, Any]:
-        """Backend, server (no credentials), model, endpoint and decoding settings: the response
-        cache's key (the same prompt through the chat template is another question)."""
-        return {"backend": self.backend, "base_url": _public_url(self.base_url), "model": self.name,
-                "endpoint": self.endpoint, "temperature": self.temperature,
-                "max_tokens": self.max_tokens}
+        """Backend, server (no credentials), model, endpoint and every sampling setting (the
+        ``extra_body`` sent with each request too: seed, top_p, ...): the response cache's key
+        (the same prompt through the chat template is another question)."""
+        identity = {"backend": self.backend, "base_url": _public_url(self.base_url), "model": self.name,
+                    "endpoint": self.endpoint, "temperature": self.temperature,
+                    "max_tokens": self.max_tokens}
+        if self.extra_body:
+            identity["extra_body"] = jsonable(self.extra_body)
+        return identity
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}(model={self.model!r}, base_url={_public_url(self.base_url)!r}, "
@@ -372,7 +522,10 @@ class OpenAICompatibleLLM(LLM):
         serve ``model`` (the error lists what it serves).
 
         A server that answers at all is reachable: one that does not implement ``/models`` is
-        taken at its word (fine unless ``model`` was left for the server to name).
+        taken at its word (fine unless ``model`` was left for the server to name). The endpoint
+        the run will post to is probed too (an invalid request: refused as such where the route
+        exists, 404 where it does not), so a base URL without ``/v1`` fails here, with the fix,
+        not in every attempt.
         """
         self._check_key()
         where = _public_url(self.base_url)
@@ -390,18 +543,46 @@ class OpenAICompatibleLLM(LLM):
                 raise LLMCallError(f"{where} did not list its models (HTTP {exc.status_code}); "
                                    f"name the model: --llm {self.backend}:<model>",
                                    backend=self.backend, status=exc.status_code) from None
-            return
+            return self._probe_endpoint(where)
         except (ValueError, TypeError, AttributeError, self._openai.APIResponseValidationError):
             if self.model is None:
                 raise LLMCallError(f"{where} answered /models with something unreadable; "
                                    f"name the model: --llm {self.backend}:<model>",
                                    backend=self.backend, status="malformed") from None
-            return
+            return self._probe_endpoint(where)
         if self.model is None:
             self._set_model_from(models, where)
         elif models and not _serves(models, self.model):
             raise LLMCallError(self._unknown_model(models, where), backend=self.backend,
                                status="unknown-model")
+        self._probe_endpoint(where)
+
+    def _probe_endpoint(self, where: str) -> None:
+        """POST an invalid body to the endpoint the run uses: a server with the route refuses it as
+        invalid (400, 422) without generating anything; one without answers 404 (or 405), which is
+        a wrong base URL or endpoint, said here with the fix. OpenAI's own API is not probed."""
+        if where == OPENAI_BASE_URL:
+            return
+        path = "/chat/completions" if self.chat else "/completions"
+        client = self._client.with_options(timeout=self.connect_timeout, max_retries=0)
+        # Invalid on purpose (the text to answer is a number): refused before any generation.
+        body = {"model": self.model or "", "messages" if self.chat else "prompt": 0, "max_tokens": 1}
+        try:
+            client.post(path, body=body, cast_to=self._httpx.Response)
+        except self._openai.APIStatusError as exc:
+            if exc.status_code not in (404, 405):
+                return
+            if not where.endswith("/v1"):
+                fix = (f"the base URL of an OpenAI-compatible server usually ends in /v1: try "
+                       f"--base-url {where}/v1")
+            elif not self.chat:
+                fix = "if the server offers only the chat endpoint, use --endpoint chat"
+            else:
+                fix = "if the server offers only completions, use --endpoint completions"
+            raise LLMCallError(f"{where}{path} does not exist (HTTP {exc.status_code}); {fix}",
+                               backend=self.backend, status=exc.status_code) from None
+        except Exception:  # noqa: BLE001 - a probe that cannot tell (timeout, odd reply) decides nothing
+            return
 
     def _unknown_model(self, models: list[str], where: str) -> str:
         """'... does not serve model 'gemma'; it serves: 'gemma-3-270m'. Use --llm ...'"""
@@ -427,14 +608,17 @@ class OpenAICompatibleLLM(LLM):
         return self.model  # type: ignore[return-value]
 
     # -- a call -----------------------------------------------------------------------------------
-    def _request(self, prompt: str, stop: list[str], max_tokens: int) -> Any:
+    def _request(self, prompt: str, stop: list[str], max_tokens: int, seed: int | None = None) -> Any:
         """POST through the real ``openai`` client (its auth, base URL, timeouts and error types),
         with a plain JSON body: its typed-parameter transform costs ~1.5 ms of CPU a call, which is
-        what bounds throughput at high concurrency (bench/bench_p1_concurrency.py)."""
+        what bounds throughput at high concurrency (bench/bench_p1_concurrency.py). ``seed``: the
+        draw's sampling seed (temperature > 0), unless ``extra_body`` sets one."""
         body: dict[str, Any] = {"model": self.name, "temperature": self.temperature}
         body.update(self._max_tokens_option(max_tokens))
         if stop:
             body["stop"] = stop[:self.max_stop_sequences]
+        if seed is not None:
+            body["seed"] = seed
         body.update(self.extra_body)
         if self.chat:
             body["messages"] = [{"role": "user", "content": prompt}]
@@ -450,10 +634,29 @@ class OpenAICompatibleLLM(LLM):
                                  f"not {_public_url(str(client.base_url))}")
             route = self._lean_route = (client, target)
         if route[1] is None:
-            return client.post(path, body=body, cast_to=self._httpx.Response).json()
+            return self._post_with_client(client, path, body)
         headers = (f"Content-Type: application/json\r\nAccept: application/json\r\n"
                    f"Authorization: Bearer {client.api_key}\r\nUser-Agent: reinagent\r\n")
-        return _LEAN.post(route[1], path, json.dumps(body).encode(), headers, self.timeout)
+        return _LEAN.post(route[1], path, json.dumps(body).encode(), headers, self.timeout,
+                          self.max_reply_bytes)
+
+    def _post_with_client(self, client: Any, path: str, body: dict[str, Any]) -> Any:
+        """The client path (HTTPS, proxies): the reply is streamed so that its size is capped and
+        its total time checked between chunks (each read has the client's own timeout)."""
+        deadline = time.monotonic() + self.timeout
+        response = client.post(path, body=body, cast_to=self._httpx.Response, stream=True)
+        try:
+            chunks, size = [], 0
+            for chunk in response.iter_bytes():
+                size += len(chunk)
+                if size > self.max_reply_bytes:
+                    raise _TooLarge(f"the reply passed {self.max_reply_bytes:,} bytes without ending")
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"no complete reply within {self.timeout:g} s")
+                chunks.append(chunk)
+        finally:
+            response.close()
+        return json.loads(b"".join(chunks))
 
     def _max_tokens_option(self, max_tokens: int) -> dict[str, int]:
         return {"max_tokens": max_tokens}
@@ -464,7 +667,9 @@ class OpenAICompatibleLLM(LLM):
             text = choice["message"]["content"] if self.chat else choice["text"]
         except (AttributeError, IndexError, TypeError, KeyError):
             raise _Malformed("the reply has no choices") from None
-        text = text or ""
+        text = "" if text is None else text
+        if not isinstance(text, str):
+            raise _Malformed(f"the reply's text is {type(text).__name__} {_short(repr(text), 40)}, not text")
         usage = reply.get("usage") or {}
         input_tokens = usage.get("prompt_tokens") or approx_token_count(prompt)
         output_tokens = usage.get("completion_tokens")
@@ -473,13 +678,15 @@ class OpenAICompatibleLLM(LLM):
         cached = (usage.get("prompt_tokens_details") or {}).get("cached_tokens") or 0
         return Completion(text, int(input_tokens), int(output_tokens), int(cached))
 
-    def _generate(self, prompt: str, stop: list[str], max_tokens: int) -> Completion:
+    def _generate(self, prompt: str, stop: list[str], max_tokens: int, draw: str | None = None) -> Completion:
         self._check_key()
         started = time.perf_counter()
         limiter = self.limiter
         cost = self.count_tokens(prompt) + max_tokens if limiter is not None and limiter.tpm else 0
+        # At temperature > 0 each draw has its own seed: a retry re-samples, a re-run reproduces.
+        seed = draw_seed(0, draw) if draw is not None and self.temperature > 0 else None
         reply = self._with_retries(
-            lambda server: server._parse(server._request(prompt, stop, max_tokens), prompt), cost)
+            lambda server: server._parse(server._request(prompt, stop, max_tokens, seed), prompt), cost)
         return Completion(reply.text, reply.input_tokens, reply.output_tokens, reply.cached_tokens,
                           time.perf_counter() - started)
 
@@ -488,7 +695,7 @@ class OpenAICompatibleLLM(LLM):
         """``(retryable, status, reason, retry_after_s)`` for a failed request; unknown errors raise."""
         openai = self._openai
         if isinstance(exc, openai.APITimeoutError):
-            return True, "timeout", f"no reply within {self.timeout:g} s", None
+            return True, "timeout", f"no complete reply within {self.timeout:g} s", None
         if isinstance(exc, openai.APIConnectionError):
             return True, "connection", _connection_reason(exc), None
         if isinstance(exc, openai.APIStatusError):
@@ -505,8 +712,10 @@ class OpenAICompatibleLLM(LLM):
             status = exc.status_code
             retryable = status in RETRYABLE_STATUS or status >= 500
             return retryable, status, self._status_reason(exc), _retry_after(exc.headers) if retryable else None
+        if isinstance(exc, _TooLarge):
+            return False, "too-large", str(exc), None
         if isinstance(exc, TimeoutError):
-            return True, "timeout", f"no reply within {self.timeout:g} s", None
+            return True, "timeout", f"no complete reply within {self.timeout:g} s", None
         if isinstance(exc, (OSError, http.client.HTTPException)):
             return True, "connection", _connection_reason(exc), None
         raise exc
@@ -529,36 +738,70 @@ class OpenAICompatibleLLM(LLM):
 
     def _with_retries(self, send: Callable[[Any], Completion], cost: int = 0) -> Completion:
         """``send(server)`` until it succeeds or the policy gives up; every request through the
-        limiter, if any. A 429 (with or without a limiter) is waited out as the server asks; with
-        a limiter that wait is the shared pause, so the caller does not sleep on its own too."""
+        limiter, if any. A 429 (with or without a limiter) is waited out as the server asks (at
+        most :data:`MAX_RETRY_AFTER_S`, said on the run's progress line); with a limiter that wait
+        is the shared pause, so the caller does not sleep on its own too. Connection refusals in a
+        row past ``max_refusals`` raise :class:`~agents.llm.base.ServerUnreachable`; a run that is
+        stopping ends the call with :class:`~agents.llm.base.Cancelled`."""
         tries = paced = 0
         while True:
+            check_cancelled()
             server = self._route()
-            ticket = self.limiter.acquire(cost) if self.limiter is not None else None
+            try:
+                ticket = self.limiter.acquire(cost) if self.limiter is not None else None
+            except BaseException:
+                self._settle(server, None, "error")
+                raise
             try:
                 reply = send(server)
             except Exception as exc:  # noqa: BLE001 - classified below; unknown errors re-raise
+                if shutdown_requested():
+                    self._settle(server, ticket, "error")
+                    raise Cancelled("the run is stopping") from None
                 try:
                     retryable, status, reason, wait = server._classify(exc)
                 except BaseException:
                     self._settle(server, ticket, "error")
                     raise
+                asked = wait
+                if wait is not None:
+                    wait = min(wait, MAX_RETRY_AFTER_S)
                 outcome = _outcome(status)
                 if outcome == "rate_limited" and wait is None and ticket is not None:
                     wait = self._backoff(paced + 1, None)  # a bare 429 still pauses everyone
                 self._settle(server, ticket, outcome, wait, status=status)
+                if status == "connection" and reason == "connection refused":
+                    self._count_refusal(server)
                 if status == 429:
                     paced += 1
                 else:
                     tries += 1
                 if not retryable or tries > self.max_retries or paced > self.max_rate_limited:
                     raise server._error(status, reason, tries + paced, retryable) from None
+                if asked is not None and asked >= 5:
+                    capped = f", capped at {MAX_RETRY_AFTER_S:g} s" if asked > MAX_RETRY_AFTER_S else ""
+                    report_status(f"waiting {wait:.0f} s: {_public_url(server.base_url)} answered "
+                                  f"{status} with Retry-After {asked:.0f} s{capped}")
                 shared = ticket is not None and wait is not None and outcome in ("rate_limited", "overloaded")
                 if not shared and not self._can_fail_over(server):
                     self._sleep(self._backoff(max(tries, paced), wait))
                 continue
+            except BaseException:   # Cancelled, KeyboardInterrupt: the slot goes back first
+                self._settle(server, ticket, "error")
+                raise
+            self._refusals.reset()
             self._settle(server, ticket, "ok", used=reply.input_tokens + reply.output_tokens, status="ok")
             return reply
+
+    def _count_refusal(self, server: "OpenAICompatibleLLM") -> None:
+        """One more refused connection in a row; too many, over long enough: the server is down."""
+        dead, count, span = self._refusals.refused()
+        if dead:
+            where = _public_url(server.base_url) if server is self else f"every server of {self.label}"
+            raise ServerUnreachable(
+                f"{where} refused {count} connections in a row over {span:.0f} s: the server is down; "
+                "start it (or fix --base-url), then run the same command to resume",
+                backend=self.backend)
 
     # -- where a request goes (one server here; a pool overrides these three) -------------------
     def _route(self) -> "OpenAICompatibleLLM":

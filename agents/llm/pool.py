@@ -11,18 +11,19 @@ process; the model side scales on the servers (vLLM, llama.cpp, ...) you start.
   back. A request that failed on one server is retried at once on another. 429s and 4xx are the
   caller's business, not the server's health.
 - **One model**: every server must serve the same model name, checked at the run's start
-  (``check_reachable``: ``GET /models`` on each). That is what makes their answers interchangeable,
-  so the pool's :meth:`~ServerPool.identity` (the response cache's key and the run's ``model``)
-  names the model and settings but no server: a reply is cached the same whichever server gave
-  it, and a run resumes with servers added or removed.
+  (``check_reachable``: ``GET /models`` on each). The pool's :meth:`~ServerPool.identity` (the
+  response cache's key and the run's ``model``) names the model, its settings and the set of
+  servers (in any order): a reply is cached the same whichever server of the pool gave it, but
+  another cluster serving a model of the same name is another model (its own cache entries, and
+  a resume on it is refused).
 - The shared :class:`~agents.llm.limits.Limiter` (rpm, tpm, the 429 pause, adaptive concurrency)
   covers the pool as a whole; :meth:`~ServerPool.server_stats` goes into the run's manifest.
 
->>> pool = make_pool("openai-compatible:m", ["http://127.0.0.1:9001/v1", "http://127.0.0.1:9002/v1"])
+>>> pool = make_pool("openai-compatible:m", ["http://127.0.0.1:9002/v1", "http://127.0.0.1:9001/v1"])
 >>> pool.identity()["base_url"], [s["base_url"] for s in pool.server_stats()]
-('pool', ['http://127.0.0.1:9001/v1', 'http://127.0.0.1:9002/v1'])
+(['http://127.0.0.1:9001/v1', 'http://127.0.0.1:9002/v1'], ['http://127.0.0.1:9002/v1', 'http://127.0.0.1:9001/v1'])
 >>> [pool._route().base_url[-7:] for _ in range(2)]     # nothing in flight yet: in turn
-['9001/v1', '9002/v1']
+['9002/v1', '9001/v1']
 """
 from __future__ import annotations
 
@@ -31,8 +32,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
-from .base import LLMCallError
-from .openai import OpenAICompatibleLLM, _public_url
+from .base import LLMCallError, check_cancelled
+from .openai import OpenAICompatibleLLM, _public_url, _RefusalStreak
 
 TRIP_AFTER = 3                         # failures in a row (other than refused connections) that trip
 UNHEALTHY = ("connection", "timeout", "malformed")   # and every 5xx
@@ -84,6 +85,7 @@ class ServerPool(OpenAICompatibleLLM):
             raise ValueError(f"a server is listed twice in {urls}: give each --base-url once")
         self.__dict__.update(first.__dict__)   # the retry policy, decoding settings, key custody
         self.backend = first.backend
+        self._refusals = _RefusalStreak(first._refusals.limit, first._refusals.span_s)  # the pool's own
         self._servers = [_Server(m) for m in members]
         self.cooldown_s, self.max_cooldown_s = float(cooldown_s), float(max_cooldown_s)
         self._clock = clock
@@ -105,8 +107,10 @@ class ServerPool(OpenAICompatibleLLM):
         return f"{self.backend}:{self.model or '?'} (pool of {len(self._servers)})"
 
     def identity(self) -> dict[str, Any]:
-        """Like one server's, with ``base_url`` ``"pool"``: the same whichever server answers."""
-        return {**self._servers[0].llm.identity(), "base_url": "pool"}
+        """Like one server's, with ``base_url`` the sorted list of the servers: the same whichever
+        server answers, another for another cluster."""
+        return {**self._servers[0].llm.identity(),
+                "base_url": sorted(_public_url(s.llm.base_url) for s in self._servers)}
 
     def __repr__(self) -> str:
         urls = [_public_url(m.base_url) for m in self.members]
@@ -161,7 +165,9 @@ class ServerPool(OpenAICompatibleLLM):
                     chosen.requests += 1
                     return chosen.llm
                 later = [s.down_until - now for s in order if not s.probing and s.down_until > now]
-                self._changed.wait(timeout=min(later) if later else None)  # None: until a probe ends
+                # until a cool-down ends or a probe resolves; in slices, so a stopping run does not wait
+                self._changed.wait(timeout=min([0.5, *later]))
+                check_cancelled()
 
     def _server_of(self, llm: OpenAICompatibleLLM) -> _Server:
         return next(s for s in self._servers if s.llm is llm)

@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-# Timing, cache luck, and how many tries a (sample, trial) took before its final row.
-VOLATILE = ("latency_s", "cache_hits", "attempt_no")
+# Timing, cache luck (and so what the attempt paid), and how many tries a (sample, trial) took
+# before its final row.
+VOLATILE = ("latency_s", "cache_hits", "attempt_no", "paid")
 
 
 def comparable(frame: Any) -> list[str]:

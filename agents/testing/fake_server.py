@@ -17,7 +17,9 @@ request is a new attempt that eventually succeeds (at most ``max_faults_per_prom
 row per prompt). Kinds: ``429`` (with ``Retry-After`` and ``retry-after-ms``), ``500``,
 ``timeout`` (the request is held past the client's timeout, then the connection is closed),
 ``reset`` (the socket is closed with an RST before any reply) and ``malformed`` (status 200,
-a truncated JSON body). ``reject`` is a predicate on the prompt that answers a non-retryable
+a truncated JSON body). Misbehaviours, named explicitly in ``kinds``: ``endless`` (a 200 whose
+chunked body never ends), ``drip`` (a good reply sent one byte every ``drip_s`` seconds),
+``hang`` (never answered until the server stops) and ``not_text`` (a reply whose text is ``42``). ``reject`` is a predicate on the prompt that answers a non-retryable
 ``400`` every time (until the plan is replaced: ``server.faults = FaultPlan()``).
 
 Scale drills: ``latency_jitter=0.5`` spreads each reply's latency uniformly over ±50 % (seeded by
@@ -45,6 +47,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable, Iterable
 
 FAULT_KINDS = ("429", "500", "timeout", "reset", "malformed")
+# Servers that misbehave rather than fail (never drawn unless named in ``kinds``): a 200 whose body
+# never ends, a reply dripped a byte every ``drip_s`` seconds, a request never answered (until the
+# server stops), a reply whose text is not text (``42``).
+MISBEHAVIOURS = ("endless", "drip", "hang", "not_text")
 
 
 def _approx_tokens(text: str) -> int:
@@ -94,11 +100,12 @@ class FaultPlan:
     hold_s: float = 1.5
     max_faults_per_prompt: int = 3
     reject: Callable[[str], bool] | None = None
+    drip_s: float = 2.0
 
     def __post_init__(self):
-        unknown = set(self.kinds) - set(FAULT_KINDS)
+        unknown = set(self.kinds) - set(FAULT_KINDS) - set(MISBEHAVIOURS)
         if unknown:
-            raise ValueError(f"unknown fault kinds {sorted(unknown)}; use {FAULT_KINDS}")
+            raise ValueError(f"unknown fault kinds {sorted(unknown)}; use {FAULT_KINDS + MISBEHAVIOURS}")
         if not 0.0 <= self.rate <= 1.0:
             raise ValueError(f"rate must be in [0, 1], got {self.rate}")
 
@@ -283,7 +290,7 @@ class _Handler(BaseHTTPRequestHandler):
             if fault is not None:
                 with state.lock:
                     state.faults[fault] += 1
-                return self._fault(fault, plan)
+                return self._fault(fault, plan, chat)
             latency = self.server.latency_s
             if latency and self.server.latency_jitter:
                 latency *= 1 + self.server.latency_jitter * (2 * _unit(plan.seed, "latency", prompt) - 1)
@@ -311,7 +318,7 @@ class _Handler(BaseHTTPRequestHandler):
             with state.lock:
                 state.in_flight -= 1
 
-    def _fault(self, fault: str, plan: FaultPlan) -> None:
+    def _fault(self, fault: str, plan: FaultPlan, chat: bool = False) -> None:
         if fault == "429":
             wait = plan.retry_after_s
             self._error(429, "Rate limit reached (injected).", "rate_limit_error",
@@ -326,6 +333,52 @@ class _Handler(BaseHTTPRequestHandler):
             self._reset()
         elif fault == "malformed":
             self._send_raw(200, b'{"id": "cmpl-broken", "object": "text_completion", "choices": [{"te')
+        elif fault == "not_text":
+            choice = {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": 42}} \
+                if chat else {"index": 0, "finish_reason": "stop", "text": 42}
+            self._send_json(200, {"id": "cmpl-42", "object": "text_completion", "choices": [choice]})
+        elif fault == "hang":
+            self.server.stopping.wait()
+            self._reset()
+        elif fault == "endless":
+            self._endless()
+        elif fault == "drip":
+            self._drip(plan.drip_s, chat)
+
+    def _endless(self) -> None:
+        """A 200 whose chunked body never ends (until the client hangs up or the server stops)."""
+        self.close_connection = True
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        chunk = b"10000\r\n" + b" " * 0x10000 + b"\r\n"
+        try:
+            self.wfile.write(b'5\r\n{"a":\r\n')
+            while not self.server.stopping.is_set():
+                self.wfile.write(chunk)
+        except OSError:
+            pass
+
+    def _drip(self, every_s: float, chat: bool) -> None:
+        """A good reply, one byte every ``every_s`` seconds: every read is quick, the whole never."""
+        self.close_connection = True
+        choice = {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "x"}} \
+            if chat else {"index": 0, "finish_reason": "stop", "text": "x"}
+        body = json.dumps({"id": "cmpl-drip", "object": "text_completion", "choices": [choice]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        try:
+            self.wfile.flush()
+            for byte in body:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                if self.server.stopping.wait(every_s):
+                    return
+        except OSError:
+            pass
 
 
 def _content(content: object) -> str:
