@@ -37,20 +37,25 @@ def log(frame: Any) -> str:
 
 
 def compare(runs: list[Any]) -> Any:
-    """One row per run: label, feedback, model, environment, samples, and the success rate after each trial."""
+    """One row per run: its label (unique: what differs between runs is in it), feedback, model,
+    environment, samples, the success rate after each trial, and last, the run folder (long, so it
+    does not push the scores off screen)."""
     import pandas as pd
-    from agents.engine.plots import run_info, run_label, success_curve
+    from agents.engine.analysis import describe_runs
+    from agents.engine.plots import as_run, success_curve
 
+    frames = [_frame(run) for run in runs]
+    infos = describe_runs([as_run(frame) for frame in frames])
     rows = []
-    for run in runs:
-        frame = _frame(run)
+    for frame, info in zip(frames, infos):
         trials, rates = success_curve(frame)
-        info = run_info(frame)
-        rows.append({"run": run_label(frame), "task": info["task"], "feedback": info["feedback"],
-                     "model": info["model"], "environment": info["environment"], "samples": info["n"],
-                     "run_dir": frame.attrs.get("run_dir"),
-                     **{f"trial {t}": r for t, r in zip(trials, rates)}})
-    return pd.DataFrame(rows)
+        rows.append({"run": info.label, "feedback": info.feedback_source, "model": info.model,
+                     "environment": info.environment, "samples": info.n,
+                     **{f"trial {t}": r for t, r in zip(trials, rates)},
+                     "task": info.task, "run_dir": frame.attrs.get("run_dir")})
+    table = pd.DataFrame(rows)
+    trials = [c for c in table.columns if str(c).startswith("trial ")]
+    return table[["run", "feedback", "samples", *trials, "model", "environment", "task", "run_dir"]] if rows else table
 
 
 def pick_trajectory(frame: Any) -> tuple[str, list[dict[str, Any]]]:
@@ -72,8 +77,29 @@ def pick_trajectory(frame: Any) -> tuple[str, list[dict[str, Any]]]:
     return "none", []
 
 
+def _answer_lines(record: dict[str, Any], answer_format: str) -> tuple[str, list[str]]:
+    """What the trial header says about the answer, and the lines to print under it, by what the
+    task's answer is: a short text (quoted in the header), code (a block below the header, its
+    whitespace kept), or an action (the last command sent: the environment decided, so the header
+    gives the verdict and the number of steps, not the command)."""
+    answer = record.get("answer")
+    answer = "" if answer is None or answer != answer else str(answer)
+    if answer_format == "code":
+        return "code below", ["--- code ---", *(answer.splitlines() or ["(none)"]), "--- end of code ---"]
+    if answer_format == "action":
+        steps = record.get("steps")
+        said = f"after {int(steps)} steps" if isinstance(steps, (int, float)) and steps == steps and steps else ""
+        last = f"; last command {answer!r}" if answer else ""
+        return f"{'won' if record.get('correct') else 'not won'} {said}{last}".replace("  ", " ").strip(), []
+    shown = answer if len(answer) <= 80 else answer[:77] + "..."
+    return f"answer {shown!r}", []
+
+
 def show_trajectory(frame: Any) -> None:
-    """Print one failed-then-fixed sample, trial by trial, with the feedback and reflections shown."""
+    """Print one failed-then-fixed sample, trial by trial, with the feedback and reflections shown.
+    The answer is shown as the task's answers read (``answer_format``: text, code, or an action)."""
+    from agents.engine.analysis import task_attribute
+
     kind, attempts = pick_trajectory(frame)
     if kind == "none":
         print("No failed attempt in this run: nothing was reflected on.")
@@ -81,15 +107,18 @@ def show_trajectory(frame: Any) -> None:
     if kind == "failed":
         print("Nothing was failed and then fixed in this run; here is the most-tried failure.\n")
     first = attempts[0]
+    answer_format = task_attribute(str(first.get("task") or "hotpotqa"), "answer_format", "text")
     target = first.get("target", first.get("gold"))
     print(f"[{first['sample_id']}] {first.get('input', '')}")
     if target is not None and len(str(target)) < 200:
         print(f"target: {target!r}")
     for record in attempts:
         feedback = record.get("feedback") or {}
-        print(f"\n=== trial {record['trial']}: {report.outcome(record)} "
-              f"(answer {str(record.get('answer', ''))[:80]!r}; {feedback.get('source', '?')} feedback: "
-              f"{'success' if feedback.get('success') else 'failure'}) ===")
+        said, below = _answer_lines(record, answer_format)
+        print(f"\n=== trial {record['trial']}: {report.outcome(record)} ({said}; "
+              f"{feedback.get('source', '?')} feedback: {'success' if feedback.get('success') else 'failure'}) ===")
+        for line in below:
+            print(line)
         for note in record.get("reflections") or []:
             print(f"reflection shown: {note}")
         if record.get("last_attempt"):
@@ -107,10 +136,13 @@ def save(fig: Any, run_dir: Any, name: str = "success_rate") -> list[Any]:
     return paths
 
 
-def analyse(runs: Any, task: str = "hotpotqa", n_resamples: int = 2000, paper: bool = True):
+def analyse(runs: Any, task: str = "hotpotqa", n_resamples: int = 2000, paper: bool = True,
+            interval: str = "wilson"):
     """The reviewer's view of every run of ``task`` under ``runs`` (roots or run folders): the
-    per-trial table with bootstrap CIs, the paired tests between strategies, and the figure with
+    per-trial table with confidence intervals (Wilson score by default; ``interval="bootstrap"``
+    resamples ``n_resamples`` times), the paired tests between strategies, and the figure with
     bands (see ``agents.engine.analysis``; ``python -m agents report`` writes the same to disk).
+    Pairs that cannot be compared (no shared samples, another feedback source) are printed as left out.
 
     Returns ``(ci_table, paired_table, figure)``; ``(None, None, None)`` when there is no run.
     """
@@ -125,8 +157,11 @@ def analyse(runs: Any, task: str = "hotpotqa", n_resamples: int = 2000, paper: b
         return None, None, None
     the_task = get_task(task)
     curves = the_task.paper_curves() if paper else None
-    return (analysis.ci_table(found, n_resamples=n_resamples), analysis.paired_table(found, n_resamples=n_resamples),
-            analysis.plot_ci_bands(found, paper=curves, n_resamples=n_resamples, paper_agent=the_task.paper_agent))
+    paired = analysis.paired_table(found, n_resamples=n_resamples, interval=interval)
+    for note in paired.attrs.get("left_out") or []:
+        print(f"left out of the paired comparisons: {note['run_a']} vs {note['run_b']}: {note['reason']}")
+    return (analysis.ci_table(found, n_resamples=n_resamples, interval=interval), paired,
+            analysis.plot_ci_bands(found, paper=curves, n_resamples=n_resamples, interval=interval))
 
 
 def viewer(runs: Any, path: Any, task: str = "hotpotqa"):

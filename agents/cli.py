@@ -235,6 +235,9 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         parser.error(f"--base-url needs --llm openai-compatible:<model> (or openai:<model>), "
                      f"not {args.llm!r}")
     samples = task.load(n=args.samples, seed=args.seed, path=args.data)
+    if args.samples and len(samples) < args.samples:  # the task has fewer: say so before the run
+        print(f"note: asked for {args.samples} {task.unit}, but {task.title} has {len(samples)} here: "
+              f"running all {len(samples)}")
     llm = _build_llm(args.llm, args.base_url, args.endpoint)
     reflect_llm = _build_llm(args.reflect_llm, args.base_url, args.endpoint) if args.reflect_llm else None
     judge_llm = _build_llm(args.judge_llm, args.base_url, args.endpoint) if args.judge_llm else None
@@ -258,9 +261,16 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     run_dir = Path(attempts.attrs["run_dir"])
     manifest = attempts.attrs.get("manifest") or {}
     label = f"{agent}/{args.strategy.value}"
-    print(f"{task.name} {label}: {len(samples)} {task.unit} x {args.trials} trials, model {llm.name}, "
+    table = summary_table(attempts)
+    # A run folder never loses trials: --trials below what it holds runs nothing new, and the
+    # table shows every trial it holds, so the header says what the table shows.
+    n_trials = max([args.trials, int(manifest.get("n_trials") or 0), *[int(t) for t in table.index]])
+    print(f"{task.name} {label}: {len(samples)} {task.unit} x {n_trials} trials, model {llm.name}, "
           f"{manifest.get('feedback_source', '?')} feedback")
-    print(summary_table(attempts).to_string())
+    if n_trials > args.trials:
+        print(f"note: --trials {args.trials} kept this run's {n_trials} trials (a run folder is never cut; "
+              f"a larger --trials extends it, another --run-name starts afresh)")
+    print(table.to_string())
     if attempts.attrs.get("stopped"):
         print(f"stopped early ({attempts.attrs['stopped']}); everything finished is recorded")
     if len(attempts):

@@ -2,6 +2,7 @@
 import csv
 
 import pytest
+from matplotlib.colors import to_rgb
 
 import util
 from agents.engine.plots import (find_runs, load_run, plot_success_rate, run_label, save_figure,
@@ -41,7 +42,8 @@ def test_curves_match_the_run_summary(runs):
 def test_one_line_per_run_labelled_agent_and_strategy(runs):
     fig = plot_success_rate(find_runs(runs), title="t")
     ax = fig.axes[0]
-    assert [line.get_label() for line in ax.get_lines()] == ["cot_context · base · oracle feedback",
+    # The none arm ("base") at temperature 0 repeats trial 1: its label says so (issue 21 item 5).
+    assert [line.get_label() for line in ax.get_lines()] == ["cot_context · base · oracle feedback · replay (temperature 0)",
                                                              "cot_context · reinagent · oracle feedback"]
     assert ax.get_title() == "t" and ax.get_ylim() == (-0.02, 1.02)
 
@@ -51,7 +53,7 @@ def test_paper_curves_are_dashed_in_their_agent_s_colour(runs):
     fig = plot_success_rate(find_runs(runs)[1], paper=paper, paper_agent=paper_agent)
     run_line, paper_line = fig.axes[0].get_lines()
     assert run_line.get_linestyle() == "-" and paper_line.get_linestyle() == "--"
-    assert run_line.get_color() == paper_line.get_color()
+    assert to_rgb(run_line.get_color()) == pytest.approx(to_rgb(paper_line.get_color()))
     assert list(paper_line.get_xdata()) == list(range(1, 9))
     assert "oracle feedback" in paper_line.get_label() and "logged" in paper_line.get_label()
 
@@ -91,7 +93,10 @@ def test_twenty_runs_stay_readable(runs):
     colours = {line.get_label().split(" · ")[0]: line.get_color() for line in lines[:20]}
     assert len(set(colours.values())) == 3  # one colour per agent
     legend = fig.axes[0].get_legend()
-    assert legend is not None and "out of 8 questions" in fig.axes[0].get_ylabel()
+    # 8-question runs beside the original's 100-question curves: a share, and each curve's n.
+    assert legend is not None and "each curve's n in the legend" in fig.axes[0].get_ylabel()
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert all("(n = 8 questions)" in t for t in texts[:20]) and all("(n = 100 questions)" in t for t in texts[20:])
 
 
 def test_same_agent_and_strategy_twice_are_told_apart(runs, sample):
@@ -100,9 +105,10 @@ def test_same_agent_and_strategy_twice_are_told_apart(runs, sample):
                        llm=ScriptedHotpotModel.from_records(questions, name="other"),
                        run_name="other-model", cache=False, progress=False)
     fig = plot_success_rate([runs / "cot_context/reinagent/scripted", other])  # a folder and a frame
+    # What differs is named: the model and the number of trials (issue 21 item 12).
     assert [line.get_label() for line in fig.axes[0].get_lines()] == [
-        "cot_context · reinagent · oracle feedback (scripted)",
-        "cot_context · reinagent · oracle feedback (other-model)"]
+        "cot_context · reinagent · oracle feedback · model scripted · 4 trials",
+        "cot_context · reinagent · oracle feedback · model other · 2 trials"]
 
 
 def test_save_writes_png_and_svg(runs, tmp_path):
@@ -159,6 +165,10 @@ def test_show_trajectory_without_a_fix_says_so(runs, capsys):
 
 def test_compare_has_one_row_per_run(runs):
     table = util.compare(find_runs(runs))
-    assert list(table["run"]) == ["cot_context · base · oracle feedback", "cot_context · reinagent · oracle feedback"]
+    assert list(table["run"]) == ["cot_context · base · oracle feedback · replay (temperature 0)",
+                                  "cot_context · reinagent · oracle feedback"]
     assert list(table["samples"]) == [8, 8] and "trial 4" in table.columns
     assert list(table["feedback"]) == ["oracle", "oracle"]
+    # The long run folder comes last, after every score (issue 21 item 14).
+    columns = list(table.columns)
+    assert columns[-1] == "run_dir" and columns.index("trial 4") < columns.index("model")

@@ -24,14 +24,35 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from agents.tasks import title_and_unit
-from agents.engine.stats import (bootstrap_ci, mcnemar_exact, outcome_matrix, pair, paired_bootstrap,
-                                 sample_id_of)
+from agents.engine.stats import (TINY_N, bootstrap_ci, is_tiny, mcnemar_exact, newcombe_paired_ci,
+                                 outcome_matrix, pair, paired_bootstrap, sample_id_of, wilson_ci)
 
 # Order of "how much memory trial k+1 sees": in a pair, A is the later one, so A - B reads as the
 # gain of the richer strategy over the poorer one.
 STRATEGY_ORDER = ("base", "last_trial", "reinagent", "last_trial_and_reinagent")
 
 Run = tuple  # (records: list[dict], manifest: dict)
+
+# Agent options worth naming in a label when two runs differ by them, in words.
+_OPTION_WORDS = {"max_steps": "step limit", "max_reflections": "reflections kept",
+                 "max_prompt_tokens": "prompt limit", "max_tokens": "max tokens", "docstore": "docstore"}
+
+
+def task_attribute(task: str, name: str, default: Any) -> Any:
+    """What the registered task says about itself (``metric``, ``answer_format``...), or
+    ``default`` for a task the registry does not know (a run from elsewhere) or that does not say.
+
+    >>> task_attribute("humaneval", "metric", "success"), task_attribute("chess", "metric", "success")
+    ('pass@1', 'success')
+    """
+    from agents.tasks import get_task, task_names
+
+    if task not in task_names():
+        return default
+    try:
+        return getattr(get_task(task), name, default)
+    except (ImportError, AttributeError):  # a task whose engine is not installed
+        return default
 
 
 @dataclass(eq=False)  # identity, not field equality: two identical runs are still two runs
@@ -47,11 +68,44 @@ class RunInfo:
     ids: list
     n_trials: int
     records: list
+    run_dir: str = ""
+    temperature: float | None = None
+    options: dict = field(default_factory=dict)
+    prompts: str = ""          # a short hash of the run's prompts (tells prompt variants apart)
     _matrix: Any = field(default=None, repr=False)
 
     @property
     def n(self) -> int:
         return len(self.ids)
+
+    @property
+    def tiny(self) -> bool:
+        """Fewer than ``stats.TINY_N`` samples: intervals this wide are flagged."""
+        return is_tiny(self.n)
+
+    @property
+    def folder(self) -> str:
+        """``agent/strategy/run-name``: where the run lives under its results root."""
+        path = Path(self.run_dir) if self.run_dir else None
+        return "/".join(path.relative_to(path.anchor).parts[-3:]) if path else ""
+
+    @property
+    def replay(self) -> bool:
+        """The ``none`` arm at temperature 0: a retry is shown nothing of earlier trials, so it sends
+        trial 1's prompt again and gets trial 1's reply (from the cache). Its curve is flat by
+        construction: a control for memory, not a re-sampling baseline."""
+        from ..strategies import ReinAgentStrategy
+
+        try:
+            memoryless = ReinAgentStrategy.parse(self.strategy) is ReinAgentStrategy.NONE
+        except ValueError:
+            return False
+        return memoryless and self.temperature == 0 and self.n_trials > 1
+
+    def settings(self) -> str:
+        """The agent options in words: ``'step limit 49, reflections kept 3'``."""
+        return ", ".join(f"{_OPTION_WORDS.get(k, k)} {v}" for k, v in sorted(self.options.items())
+                         if v is not None)
 
     def matrix(self) -> np.ndarray:
         """The outcome matrix (computed once: a run takes part in several pairs)."""
@@ -90,9 +144,90 @@ def _environment(value: Any) -> str:
     return str(value or "environment not stated")
 
 
+def _temperature(manifest: dict) -> float | None:
+    decoding = manifest.get("decoding")
+    value = decoding.get("temperature") if isinstance(decoding, dict) else manifest.get("temperature")
+    try:
+        return None if value is None else float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _short_hash(value: Any) -> str:
+    import hashlib
+    import json
+
+    if not value:
+        return ""
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:8]
+
+
+def _prompt_hash(manifest: dict) -> str:
+    prompts = manifest.get("prompts")
+    if isinstance(prompts, dict):
+        return _short_hash({k: (v.get("sha256_16") if isinstance(v, dict) else v) for k, v in prompts.items()})
+    return _short_hash((manifest.get("config") or {}).get("prompt_hashes"))
+
+
+def _options(manifest: dict) -> dict:
+    options = manifest.get("agent_options") or (manifest.get("config") or {}).get("agent_options") or {}
+    return {str(k): v for k, v in options.items()} if isinstance(options, dict) else {}
+
+
+# What can tell two runs with the same agent, strategy and feedback apart, in the order a label
+# names it; each is named only where it differs within a group of runs that would read the same.
+def _samples_words(x: RunInfo, group: list[RunInfo]) -> str:
+    """'12 games' where the sizes differ; else which sample set (a short hash of its ids)."""
+    if len({y.n for y in group}) > 1:
+        return f"{x.n} {title_and_unit(x.task)[1]}"
+    return f"{title_and_unit(x.task)[1]} {_short_hash(sorted(x.ids))[:6]}"
+
+
+_FACETS = (
+    ("model", lambda x: x.model, lambda x, g: f"model {x.model}"),
+    ("temperature", lambda x: x.temperature, lambda x, g: f"temperature {x.temperature:g}"
+     if x.temperature is not None else "temperature not stated"),
+    ("samples", lambda x: (x.n, tuple(x.ids)), _samples_words),
+    ("prompts", lambda x: x.prompts, lambda x, g: f"prompts {x.prompts or 'not stated'}"),
+    ("environment", lambda x: x.environment, lambda x, g: x.environment),
+    ("trials", lambda x: x.n_trials, lambda x, g: f"{x.n_trials} trials"),
+)
+
+
+def _distinguish(group: list[RunInfo]) -> None:
+    """Add to each label of ``group`` (runs whose labels are equal) what differs between them: the
+    facets above, every agent option with different values, and, if they still read the same, the
+    run folder."""
+    extra: dict[int, list[str]] = {id(x): [] for x in group}
+    for _, key, words in _FACETS:
+        if len({key(x) for x in group}) > 1:
+            for x in group:
+                extra[id(x)].append(words(x, group))
+    for option in sorted({k for x in group for k in x.options}):
+        if len({repr(x.options.get(option)) for x in group}) > 1:
+            for x in group:
+                extra[id(x)].append(f"{_OPTION_WORDS.get(option, option)} {x.options.get(option, 'default')}")
+    texts = [" · ".join(extra[id(x)]) for x in group]
+    for x, text in zip(group, texts):
+        if texts.count(text) > 1 and x.folder:  # the settings say nothing apart: name the folder
+            text = " · ".join(filter(None, [text, f"run {x.folder}"]))
+        x.label = " · ".join(filter(None, [x.label, text]))
+
+
 def describe_runs(runs: Iterable[Run]) -> list[RunInfo]:
-    """One :class:`RunInfo` per run, with labels ``agent · strategy · <source> feedback`` made
-    unique by adding the model (then ``#i``) where two runs would read the same."""
+    """One :class:`RunInfo` per run, labelled ``agent · strategy · <source> feedback`` (with
+    ``replay (temperature 0)`` for the none arm at temperature 0). Runs that would read the same
+    get what differs between them added (model, temperature, samples, prompts, options such as the
+    step limit, else the run folder), so every label is unique and says why.
+
+    >>> mk = lambda steps, name: ([{"sample_id": "g", "trial": 1, "correct": False}],
+    ...     {"agent": "react", "strategy": "reinagent", "feedback_source": "oracle",
+    ...      "agent_options": {"max_steps": steps}, "run_dir": f"root/react/reinagent/{name}"})
+    >>> [x.label for x in describe_runs([mk(49, "a"), mk(8, "b")])]
+    ['react · reinagent · oracle feedback · step limit 49', 'react · reinagent · oracle feedback · step limit 8']
+    >>> [x.label for x in describe_runs([mk(8, "a"), mk(8, "b")])]
+    ['react · reinagent · oracle feedback · run react/reinagent/a', 'react · reinagent · oracle feedback · run react/reinagent/b']
+    """
     infos = []
     for i, run in enumerate(runs):
         if not (isinstance(run, (tuple, list)) and len(run) == 2 and isinstance(run[1], (dict, type(None)))):
@@ -110,98 +245,222 @@ def describe_runs(runs: Iterable[Run]) -> list[RunInfo]:
             feedback_source=_field(manifest, records, "feedback_source", "feedback_source", "feedback"),
             model=_field(manifest, records, "model_id", "model_id", "model", default="model not stated"),
             environment=_environment(manifest.get("environment")),
-            ids=ids, n_trials=n_trials, records=records)
-        info.label = info.label or f"{info.agent} · {info.strategy} · {info.feedback_source} feedback"
+            ids=ids, n_trials=n_trials, records=records, run_dir=str(manifest.get("run_dir") or ""),
+            temperature=_temperature(manifest), options=_options(manifest), prompts=_prompt_hash(manifest))
+        if not info.label:
+            info.label = f"{info.agent} · {info.strategy} · {info.feedback_source} feedback"
+            if info.replay:
+                info.label += " · replay (temperature 0)"
         infos.append(info)
-    for make_unique in (lambda i, x: f"{x.label} · {x.model}", lambda i, x: f"{x.label} #{i + 1}"):
-        labels = [x.label for x in infos]
-        for i, info in enumerate(infos):
-            if labels.count(info.label) > 1:
-                info.label = make_unique(i, info)
+    groups: dict[str, list[RunInfo]] = {}
+    for info in infos:
+        groups.setdefault(info.label, []).append(info)
+    for group in groups.values():
+        if len(group) > 1:
+            _distinguish(group)
+    labels = [x.label for x in infos]
+    for i, info in enumerate(infos):  # the last resort: two records of one folder
+        if labels.count(info.label) > 1:
+            info.label = f"{info.label} #{i + 1}"
     return infos
 
 
-def ci_table(runs: Iterable[Run], n_resamples: int = 10_000, level: float = 0.95, seed: int = 0) -> Any:
-    """One row per (run, trial): the success rate after trial k with its percentile bootstrap CI
-    over the run's samples (see :func:`agents.engine.stats.bootstrap_ci`)."""
+INTERVALS = ("wilson", "bootstrap")
+
+
+def _check_interval(interval: str) -> str:
+    if interval not in INTERVALS:
+        raise ValueError(f"unknown interval {interval!r}; choose one of: {', '.join(INTERVALS)} "
+                         "(wilson: Wilson score for shares, Newcombe's hybrid score for paired "
+                         "differences; bootstrap: percentile bootstrap over samples)")
+    return interval
+
+
+def share_interval(matrix: np.ndarray, interval: str = "wilson", level: float = 0.95,
+                   n_resamples: int = 10_000, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(rate, low, high)`` per trial by the chosen method (see :func:`ci_table`)."""
+    if _check_interval(interval) == "wilson":
+        ci = wilson_ci(matrix, level)
+    else:
+        ci = bootstrap_ci(matrix, n_resamples, level, seed)
+    return ci.rate, ci.low, ci.high
+
+
+def interval_words(interval: str, level: float = 0.95, n_resamples: int = 10_000, seed: int = 0,
+                   paired: bool = False) -> str:
+    """How an interval was made, for captions and the ``interval`` column.
+
+    >>> interval_words("wilson"), interval_words("wilson", paired=True)
+    ('95% Wilson score interval', "95% Newcombe hybrid score interval (paired; from Wilson's)")
+    """
+    if _check_interval(interval) == "bootstrap":
+        return (f"{level:.0%} {'paired ' if paired else ''}percentile bootstrap ({n_resamples:,} resamples, "
+                f"seed {seed}; unreliable below n = {TINY_N} and at 0 or n correct)")
+    if paired:
+        return f"{level:.0%} Newcombe hybrid score interval (paired; from Wilson's)"
+    return f"{level:.0%} Wilson score interval"
+
+
+def _unreliable(interval: str, n: int, rate: float) -> bool:
+    """Whether an interval should be read with care: tiny n always; a bootstrap also at 0 or 1,
+    where every resample is the same and the interval collapses to a point."""
+    return is_tiny(n) or (interval == "bootstrap" and rate in (0.0, 1.0))
+
+
+def ci_table(runs: Iterable[Run], n_resamples: int = 10_000, level: float = 0.95, seed: int = 0,
+             interval: str = "wilson") -> Any:
+    """One row per (run, trial): the share correct after trial k with its interval over the run's
+    samples: by default the Wilson score interval (:func:`agents.engine.stats.wilson_ci`), which
+    never collapses at 0 or n; ``interval="bootstrap"`` for the percentile bootstrap
+    (``n_resamples``, ``seed``). ``tiny_n`` flags runs of fewer than ``stats.TINY_N`` samples;
+    ``unreliable`` also flags a bootstrap at 0 % or 100 %."""
     import pandas as pd
 
+    _check_interval(interval)
+    words = interval_words(interval, level, n_resamples, seed)
     rows = []
     for info in describe_runs(runs):
         matrix = info.matrix()
-        ci = bootstrap_ci(matrix, n_resamples, level, seed) if info.n else None
+        rate, low, high = share_interval(matrix, interval, level, n_resamples, seed) if info.n else (None,) * 3
         for k in range(info.n_trials):
+            r = float(rate[k]) if info.n else np.nan
             rows.append({
                 "run": info.label, "task": info.task, "agent": info.agent, "strategy": info.strategy,
                 "feedback_source": info.feedback_source, "model": info.model,
-                "environment": info.environment, "n": info.n, "trial": k + 1,
-                "correct": int(matrix[:, k].sum()),
-                "rate": float(ci.rate[k]) if ci else np.nan,
-                "ci_low": float(ci.low[k]) if ci else np.nan,
-                "ci_high": float(ci.high[k]) if ci else np.nan,
-                "level": level, "n_resamples": n_resamples, "seed": seed})
+                "environment": info.environment, "n": info.n, "tiny_n": info.tiny, "trial": k + 1,
+                "correct": int(matrix[:, k].sum()), "rate": r,
+                "ci_low": float(low[k]) if info.n else np.nan,
+                "ci_high": float(high[k]) if info.n else np.nan,
+                "unreliable": _unreliable(interval, info.n, r), "interval": words, "level": level,
+                "replay": info.replay, "run_dir": info.run_dir})
     return pd.DataFrame(rows, columns=_CI_COLUMNS)
 
 
-_CI_COLUMNS = ["run", "task", "agent", "strategy", "feedback_source", "model", "environment", "n",
-               "trial", "correct", "rate", "ci_low", "ci_high", "level", "n_resamples", "seed"]
+_CI_COLUMNS = ["run", "task", "agent", "strategy", "feedback_source", "model", "environment", "n", "tiny_n",
+               "trial", "correct", "rate", "ci_low", "ci_high", "unreliable", "interval", "level", "replay",
+               "run_dir"]
 _PAIRED_COLUMNS = ["run_a", "run_b", "task", "agent", "model", "strategy_a", "strategy_b",
-                   "feedback_source_a", "feedback_source_b", "differs", "n_paired", "trial", "final_trial",
-                   "rate_a", "rate_b", "diff", "diff_low", "diff_high", "bootstrap_p",
-                   "mcnemar_b", "mcnemar_c", "discordant", "mcnemar_p", "level", "n_resamples", "seed"]
+                   "feedback_source", "differs", "n_paired", "tiny_n", "trial", "final_trial",
+                   "rate_a", "rate_b", "diff", "diff_low", "diff_high", "unreliable", "interval",
+                   "mcnemar_b", "mcnemar_c", "discordant", "mcnemar_p", "level"]
 
 
 def _strategy_rank(strategy: str) -> int:
-    return STRATEGY_ORDER.index(strategy) if strategy in STRATEGY_ORDER else -1
+    """How much of earlier trials a strategy shows: the folder names' order, else what the arm
+    does (a retry at all, the last attempt, reflections), so arms added later still pair A/B."""
+    if strategy in STRATEGY_ORDER:
+        return STRATEGY_ORDER.index(strategy)
+    from ..strategies import ReinAgentStrategy
+
+    try:
+        member = ReinAgentStrategy.parse(strategy)
+    except ValueError:
+        return -1
+    arm = getattr(member, "arm", None)
+    return (-1 if getattr(arm, "one_shot", False) else 0) + int(member.shows_last_attempt) + 2 * int(member.reflects)
 
 
 def paired_table(runs: Iterable[Run], n_resamples: int = 10_000, level: float = 0.95,
-                 seed: int = 0) -> Any:
-    """Paired comparisons of runs with the same task, agent and model that differ in strategy *or*
-    in feedback source, not both (that difference would have two causes; ``differs`` says which), on
-    the samples they share and the trials both ran. One row per (pair, trial):
-    the bootstrap difference A - B with CI and p (:func:`~agents.engine.stats.paired_bootstrap`) and
-    the exact McNemar test at that trial; ``final_trial`` marks the row to read first. A is the run
-    whose strategy shows more memory (``STRATEGY_ORDER``), so a positive ``diff`` is a gain."""
+                 seed: int = 0, interval: str = "wilson") -> Any:
+    """Paired comparisons of runs of the same task, agent, model and feedback source that differ in
+    strategy, on the samples they share and the trials both ran. One row per (pair, trial): the
+    difference of shares A - B with its interval (Newcombe's hybrid score by default, see
+    :func:`~agents.engine.stats.newcombe_paired_ci`; or the paired bootstrap) and the exact McNemar
+    test at that trial; ``final_trial`` marks the row to read first. A is the run whose strategy
+    shows more memory (``STRATEGY_ORDER``), so a positive ``diff`` is a gain.
+
+    Pairs that would compare strategies but cannot be read as such are left out, and the table's
+    ``attrs["left_out"]`` lists them with the reason: runs that share no sample id, and runs under
+    different feedback sources (a share under ``oracle`` feedback is "solved by trial k", under
+    ``tests`` or ``self`` the accuracy a user gets: two claims, not one).
+
+    >>> run = lambda ids, source: ([{"sample_id": i, "trial": 1, "correct": True} for i in ids],
+    ...     {"agent": "cot", "strategy": "base", "feedback_source": source, "dataset_ids": ids})
+    >>> table = paired_table([run(["a"], "oracle"), (run(["b"], "oracle")[0], dict(run(["b"], "oracle")[1],
+    ...                       strategy="reinagent"))])
+    >>> len(table), [note["reason"] for note in table.attrs["left_out"]]
+    (0, ['they share no sample ids'])
+    """
     import pandas as pd
 
+    _check_interval(interval)
+    words = interval_words(interval, level, n_resamples, seed, paired=True)
     infos = describe_runs(runs)
-    rows = []
+    rows, left_out = [], []
     for x, y in combinations(infos, 2):
         if (x.task, x.agent, x.model) != (y.task, y.agent, y.model):
-            continue
-        differs = [name for name, same in (("strategy", x.strategy == y.strategy),
-                                           ("feedback source", x.feedback_source == y.feedback_source))
-                   if not same]
-        if len(differs) != 1:
-            continue  # a repeat of one configuration, or a confounded pair
+            continue  # another agent or model: not a comparison of strategies
+        if x.strategy == y.strategy and x.feedback_source == y.feedback_source:
+            continue  # a repeat of one arm (another seed, step limit...): nothing to pair
         a, b = (y, x) if _strategy_rank(y.strategy) > _strategy_rank(x.strategy) else (x, y)
-        ids, ma, mb = pair(a.ids, a.matrix(), b.ids, b.matrix())
-        boot = paired_bootstrap(ma, mb, n_resamples, level, seed)
+        if a.feedback_source != b.feedback_source:
+            left_out.append({"run_a": a.label, "run_b": b.label,
+                             "reason": f"different feedback sources ({a.feedback_source} vs {b.feedback_source})"})
+            continue
+        try:
+            ids, ma, mb = pair(a.ids, a.matrix(), b.ids, b.matrix())
+        except ValueError:
+            left_out.append({"run_a": a.label, "run_b": b.label, "reason": "they share no sample ids"})
+            continue
+        if interval == "wilson":
+            ci = newcombe_paired_ci(ma, mb, level)
+            diff, low, high = ci.diff, ci.low, ci.high
+        else:
+            boot = paired_bootstrap(ma, mb, n_resamples, level, seed)
+            diff, low, high = boot.diff, boot.low, boot.high
         for k in range(ma.shape[1]):
             test = mcnemar_exact(ma[:, k], mb[:, k])
+            degenerate = interval == "bootstrap" and float(low[k]) == float(high[k])
             rows.append({
                 "run_a": a.label, "run_b": b.label, "task": a.task, "agent": a.agent,
                 "model": a.model, "strategy_a": a.strategy, "strategy_b": b.strategy,
-                "feedback_source_a": a.feedback_source, "feedback_source_b": b.feedback_source,
-                "differs": differs[0], "n_paired": len(ids), "trial": k + 1,
-                "final_trial": k == ma.shape[1] - 1,
+                "feedback_source": a.feedback_source, "differs": "strategy", "n_paired": len(ids),
+                "tiny_n": is_tiny(len(ids)), "trial": k + 1, "final_trial": k == ma.shape[1] - 1,
                 "rate_a": float(ma[:, k].mean()), "rate_b": float(mb[:, k].mean()),
-                "diff": float(boot.diff[k]), "diff_low": float(boot.low[k]),
-                "diff_high": float(boot.high[k]), "bootstrap_p": float(boot.pvalue[k]),
+                "diff": float(diff[k]), "diff_low": float(low[k]), "diff_high": float(high[k]),
+                "unreliable": is_tiny(len(ids)) or degenerate, "interval": words,
                 "mcnemar_b": test.b, "mcnemar_c": test.c, "discordant": test.discordant,
-                "mcnemar_p": test.pvalue, "level": level, "n_resamples": n_resamples, "seed": seed})
-    return pd.DataFrame(rows, columns=_PAIRED_COLUMNS)
+                "mcnemar_p": test.pvalue, "level": level})
+    table = pd.DataFrame(rows, columns=_PAIRED_COLUMNS)
+    table.attrs["left_out"] = left_out
+    return table
 
 
 # ---------------------------------------------------------------------------------------- figures
-# Colour says agent, line style says strategy, marker says feedback source; dashes are kept for
-# the paper's curves so a reference is never mistaken for a run.
-_STYLES = {"base": (0, (1, 1.5)), "last_trial": "-.", "reinagent": "-",
-           "last_trial_and_reinagent": (0, (6, 1.5, 1, 1.5, 1, 1.5))}
-_EXTRA_STYLES = [(0, (3, 1, 1, 1)), (0, (8, 2)), (0, (2, 2))]
-_MARKERS = {"oracle": "o", "self": "s", "judge": "^", "tests": "D", "none": "v"}
-_PAPER_MARKERS = ["x", "+", "1", "2", "3", "4", "|", "_"]
+# Colour says agent, line style says strategy, marker says feedback source (and where two runs
+# differ only by it, line and shade too): agents.engine.plots.run_styles, shared with every figure.
+# Dashes are kept for the paper's curves so a reference is never mistaken for a run.
+
+
+def metric_of(task: str) -> tuple[str, str]:
+    """What the per-trial share is called for ``task`` and what it means, as the task says.
+
+    >>> metric_of("humaneval")[0], metric_of("hotpotqa")
+    ('pass@1', ('success', 'latest answer after trial k correct'))
+    """
+    return (str(task_attribute(task, "metric", "success")),
+            str(task_attribute(task, "metric_note", "latest answer after trial k correct")))
+
+
+def setting_words(task: str, what: str = "per trial") -> str:
+    """A figure's title: ``'HumanEval: pass@1 per trial'``."""
+    title = title_and_unit(task)[0] if task else "no runs"
+    return f"{title}: {metric_of(task)[0]} {what}"
+
+
+def y_label(task: str, sizes: Iterable[int | None], unit: str) -> str:
+    """The y axis of a success-per-trial figure: always a share; its n when every curve has the same.
+
+    >>> y_label("humaneval", {164}, "problems").splitlines()
+    ['pass@1: share of 164 problems', '(latest code after trial k passes the hidden tests)']
+    >>> y_label("alfworld", {12, 134}, "games").splitlines()[0]
+    "success: share of games (each curve's n in the legend)"
+    """
+    name, meaning = metric_of(task)
+    sizes = set(sizes)
+    n_text = f"{sizes.pop()} {unit}" if len(sizes) == 1 and None not in sizes else \
+        f"{unit} (each curve's n in the legend)"
+    return f"{name}: share of {n_text}\n({meaning})"
 
 
 def _figure(width: float, height: float, panels: int = 1) -> tuple[Any, list]:
@@ -212,31 +471,6 @@ def _figure(width: float, height: float, panels: int = 1) -> tuple[Any, list]:
     fig = Figure(figsize=(width, height), layout="constrained")
     axes = fig.subplots(1, panels, sharey=True, squeeze=False)[0]
     return fig, list(axes)
-
-
-def _colours(infos: Sequence[RunInfo]) -> list:
-    """The agent's colour (the same as every other figure of the kit, :func:`plots.agent_colour`);
-    runs of one agent on several models get lighter/darker shades."""
-    from matplotlib.colors import to_rgb
-
-    from .plots import agent_colour
-
-    shades = [0.0, 0.4, -0.35, 0.65, -0.55]
-    out = []
-    for info in infos:
-        base = np.array(to_rgb(agent_colour(info.agent)))
-        models = list(dict.fromkeys(x.model for x in infos if x.agent == info.agent))
-        shade = shades[models.index(info.model) % len(shades)]
-        out.append(tuple(base + (1 - base) * shade if shade > 0 else base * (1 + shade)))
-    return out
-
-
-def _style(strategy: str, known: list) -> Any:
-    if strategy in _STYLES:
-        return _STYLES[strategy]
-    if strategy not in known:
-        known.append(strategy)
-    return _EXTRA_STYLES[known.index(strategy) % len(_EXTRA_STYLES)]
 
 
 def _one_or_list(values: Iterable[str]) -> str:
@@ -265,8 +499,14 @@ def _unit(infos: Sequence[RunInfo]) -> str:
     return units.pop() if len(units) == 1 else "samples"
 
 
-def _task_title(infos: Sequence[RunInfo]) -> str:
-    return _one_or_list(title_and_unit(x.task)[0] for x in infos) if infos else "no runs"
+def _task(infos: Sequence[RunInfo]) -> str:
+    return _one_or_list(x.task for x in infos) if infos else ""
+
+
+def _legend_width(width: float, longest: float, entries: int) -> float:
+    """The figure's width: ``width`` for the axes, plus room for the legend's longest entry (in
+    characters, at the legend's small font) beside them, per legend column."""
+    return max(width, 5.5 + 0.068 * longest * (2 if entries > 30 else 1))
 
 
 def _legend(ax: Any, entries: int, handles: tuple = ()) -> None:
@@ -278,61 +518,67 @@ def _legend(ax: Any, entries: int, handles: tuple = ()) -> None:
 
 def plot_ci_bands(runs: Iterable[Run], paper: dict[str, Iterable[float]] | None = None,
                   n_resamples: int = 10_000, level: float = 0.95, seed: int = 0,
-                  title: str | None = None, paper_agent: Any = None) -> Any:
-    """Success per trial, one line per run with its bootstrap band; ``paper`` maps a label to the
-    paper's logged rates for trials 1, 2, ... (dashed, thin; in the colour of the agent that
-    ``paper_agent(label)`` names, grey otherwise). Returns a matplotlib Figure.
+                  title: str | None = None, paper_agent: Any = None, interval: str = "wilson",
+                  paper_n: Any = None) -> Any:
+    """Success per trial, one line per run with its interval as a band (Wilson by default, see
+    :func:`ci_table`); ``paper`` maps a label to the paper's logged rates for trials 1, 2, ...
+    (dashed, thin; in the colour of the agent that ``paper_agent(label)`` names, grey otherwise;
+    with its n, ``paper_n(label)``, when the sizes differ). Returns a matplotlib Figure.
 
     >>> recs = [{"sample_id": s, "trial": 1, "correct": s == "a"} for s in "ab"]
     >>> fig = plot_ci_bands([(recs, {"agent": "cot", "strategy": "base", "feedback_source": "oracle"})],
-    ...                     paper={"CoT only": [0.3, 0.3]}, n_resamples=200)
+    ...                     paper={"CoT only": [0.3, 0.3]}, paper_n=lambda label: 100)
     >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    ['cot · base · oracle feedback', "CoT only (paper's logged reference)"]
+    ['cot · base · oracle feedback (n = 2 samples, tiny)', "CoT only (paper's logged reference) (n = 100 samples)"]
     """
     from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+    from .plots import PAPER_MARKERS, agent_colour, paper_label, run_styles
+
     infos = describe_runs(runs)
+    unit, task = _unit(infos), _task(infos)
+    # The task knows its references: their agents (colour) and sizes, unless the caller says.
+    paper_agent = paper_agent or task_attribute(task, "paper_agent", None)
+    paper_n = paper_n or task_attribute(task, "paper_n", None)
+    paper_sizes = {label: (paper_n(label) if paper_n else None) for label in (paper or {})}
+    sizes = {x.n for x in infos} | {n for n in paper_sizes.values() if n}  # a reference's unstated n claims nothing
+    sizes_differ = len(sizes) > 1
     n_entries = len(infos) + len(paper or {})
     # The legend gets its own column of the figure: wider past 6 entries, taller past ~15.
-    fig, (ax,) = _figure(9.0 if n_entries <= 6 else 12.5, max(4.8, 0.21 * n_entries + 1.6))
+    longest = max([len(x.label) + 24 for x in infos] + [len(label) + 24 for label in paper or {}], default=0)
+    fig, (ax,) = _figure(_legend_width(9.0 if n_entries <= 6 else 12.5, longest, n_entries),
+                         max(4.8, 0.21 * n_entries + 1.6))
     band_alpha = 0.12 if len(infos) <= 6 else 0.06  # many overlapping bands would turn to mud
-    colours, extra = _colours(infos), []
-    ns = {x.n for x in infos}
-    for info, colour in zip(infos, colours):
+    for info, style in zip(infos, run_styles(infos)):
         if not info.n:
             continue
-        ci = bootstrap_ci(info.matrix(), n_resamples, level, seed)
+        rate, low, high = share_interval(info.matrix(), interval, level, n_resamples, seed)
         trials = np.arange(1, info.n_trials + 1)
-        label = info.label + (f" (n={info.n})" if len(ns) > 1 else "")
-        style = _style(info.strategy, extra)
+        notes = ([f"n = {info.n} {unit}"] if sizes_differ or info.tiny else []) + (["tiny"] if info.tiny else [])
+        label = info.label + (f" ({', '.join(notes)})" if notes else "")
+        colour = style["color"]
         # Band edges in the run's line style tell apart bands of one agent (same colour).
-        ax.fill_between(trials, ci.low, ci.high, facecolor=(*colour[:3], band_alpha),
-                        edgecolor=(*colour[:3], 0.45), linestyle=style, linewidth=0.7)
-        ax.plot(trials, ci.rate, color=colour, linestyle=style, linewidth=1.8,
-                marker=_MARKERS.get(info.feedback_source, "P"), markersize=4.5, label=label)
-    from .plots import agent_colour
-
+        ax.fill_between(trials, low, high, facecolor=(*colour[:3], band_alpha),
+                        edgecolor=(*colour[:3], 0.45), linestyle=style["linestyle"], linewidth=0.7)
+        ax.plot(trials, rate, linewidth=1.8, markersize=4.5, label=label, **style)
     for i, (label, rates) in enumerate((paper or {}).items()):
         rates = [float(r) for r in rates]
         agent = paper_agent(label) if paper_agent else None
         colour = agent_colour(agent) if agent else str(0.25 + 0.45 * (i % 4) / 3)
-        shown = label if "logged" in label or "reported" in label else f"{label} (paper's logged reference)"
         ax.plot(range(1, len(rates) + 1), rates, linestyle="--" if "reflexion" in label.lower() else ":",
-                linewidth=1.2, alpha=0.7, color=colour, marker=_PAPER_MARKERS[i % len(_PAPER_MARKERS)],
-                markersize=4, label=shown)
+                linewidth=1.2, alpha=0.7, color=colour, marker=PAPER_MARKERS[i % len(PAPER_MARKERS)],
+                markersize=4, label=paper_label(label, paper_sizes[label], unit, sizes_differ))
     ax.set_xlabel("trial k")
-    n_text = str(ns.pop()) if len(ns) == 1 else "N"
-    ax.set_ylabel(f"share of {n_text} {_unit(infos)} correct\n(latest answer after trial k)")
+    ax.set_ylabel(y_label(task, sizes, unit))
     ax.set_ylim(-0.02, 1.02)  # a margin, so a curve at 0 % or 100 % is not hidden by the frame
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(alpha=0.3)
-    fig.suptitle(title or f"{_task_title(infos)}: success per trial, {level:.0%} bootstrap CI",
-                 fontweight="bold")
+    fig.suptitle(title or f"{setting_words(task)}, {interval_words(interval, level)}", fontweight="bold")
     ax.set_title(_setting_line(infos) if infos else "", fontsize="small")
-    ax.annotate(f"Bands: percentile bootstrap over {_unit(infos)} ({n_resamples:,} resamples, seed "
-                f"{seed}). Colour = agent, line = strategy, marker = feedback source.",
-                xy=(0, -0.16), xycoords="axes fraction", fontsize="x-small", color="0.35",
+    ax.annotate(f"Bands: {interval_words(interval, level, n_resamples, seed)} over {unit}; "
+                f"'tiny': fewer than {TINY_N} {unit}. Colour = agent, line = strategy, marker = feedback "
+                "source.", xy=(0, -0.16), xycoords="axes fraction", fontsize="x-small", color="0.35",
                 annotation_clip=False)
     _legend(ax, n_entries)
     return fig
@@ -361,27 +607,29 @@ def plot_cost_vs_success(runs: Iterable[Run], title: str | None = None) -> Any:
     """
     from matplotlib.ticker import PercentFormatter
 
+    from .plots import run_styles
+
     infos = [x for x in describe_runs(runs) if x.n]
     spend = [_cumulative_spend(x) for x in infos]
     with_cost = any(c.any() for _, c in spend)
-    fig, axes = _figure(10.5 if with_cost else 8.5, 4.6, panels=2 if with_cost else 1)
-    extra = []
-    for info, colour, (tokens, cost) in zip(infos, _colours(infos), spend):
+    longest = max((len(x.label) for x in infos), default=0)
+    fig, axes = _figure(_legend_width(10.5 if with_cost else 8.5, longest, len(infos)),
+                        max(4.6, 0.21 * len(infos) + 1.6), panels=2 if with_cost else 1)
+    for info, style, (tokens, cost) in zip(infos, run_styles(infos), spend):
         rate = info.matrix().mean(axis=0)
-        style = dict(color=colour, linestyle=_style(info.strategy, extra), linewidth=1.5,
-                     marker=_MARKERS.get(info.feedback_source, "P"), markersize=4.5)
+        style = dict(style, linewidth=1.5, markersize=4.5)
         axes[0].plot(tokens, rate, label=info.label, **style)
         if with_cost:
             axes[1].plot(cost, rate, **style)
     axes[0].set_xlabel("cumulative tokens per sample (input + output), trials 1..k")
-    axes[0].set_ylabel(f"share of {_unit(infos)} correct\n(latest answer after trial k)")
+    axes[0].set_ylabel(y_label(_task(infos), {x.n for x in infos}, _unit(infos)))
     if with_cost:
         axes[1].set_xlabel("cumulative cost per sample (USD), trials 1..k")
     for ax in axes:
         ax.set_ylim(-0.02, 1.02)
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
         ax.grid(alpha=0.3)
-    fig.suptitle(title or f"{_task_title(infos)}: success vs. spend per trial", fontweight="bold")
+    fig.suptitle(title or setting_words(_task(infos), "vs. spend per trial"), fontweight="bold")
     axes[0].set_title(_setting_line(infos) if infos else "", fontsize="small", loc="left")
     axes[0].annotate("One point per trial; trial 1 is each line's leftmost point.", xy=(0, -0.16),
                      xycoords="axes fraction", fontsize="x-small", color="0.35", annotation_clip=False)
@@ -397,62 +645,105 @@ def _markdown_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str
     return "\n".join(lines)
 
 
+def _ci_cell(rate: float, low: float, high: float, unreliable: bool) -> str:
+    return f"{rate:.2f} [{low:.2f}, {high:.2f}]" + (" ⚠" if unreliable else "")
+
+
 def _report_markdown(infos: Sequence[RunInfo], cis: Any, paired: Any, n_resamples: int,
-                     level: float, seed: int) -> str:
-    unit = _unit(infos)
+                     level: float, seed: int, interval: str = "wilson") -> str:
+    unit, task = _unit(infos), _task(infos)
+    metric, meaning = metric_of(task)
     sizes = ", ".join(f"{x.n} ({x.label})" for x in infos) if len({x.n for x in infos}) > 1 \
         else f"{infos[0].n}" if infos else "0"
+    tiny = [x for x in infos if x.tiny]
     parts = [
-        f"# {_task_title(infos)}: success per trial",
+        f"# {setting_words(task)}",
         "",
         f"- Feedback source: {_count_list(x.feedback_source for x in infos)} (every run's own source is "
         "in its label and in the tables)",
         f"- Model: {_one_or_list(x.model for x in infos)}",
         f"- Environment: {_one_or_list(x.environment for x in infos)}",
         f"- Sample size: n = {sizes} {unit} per run; paired comparisons use the ids both runs share.",
-        f"- Intervals: {level:.0%} percentile bootstrap over {unit}, {n_resamples:,} resamples, seed {seed}.",
-        "- Success after trial k: share of the run's samples whose latest answer up to trial k is "
-        "correct (ground truth; a sample whose feedback said success is not retried and keeps its answer).",
+        f"- Intervals: {interval_words(interval, level, n_resamples, seed)} for each share; "
+        f"{interval_words(interval, level, n_resamples, seed, paired=True)} for each paired difference.",
+        f"- ⚠ marks an interval to read with care: fewer than {TINY_N} {unit} (tiny n)"
+        + (", or a bootstrap at 0 % or 100 %, where it collapses to a point." if interval == "bootstrap" else ".")
+        + (f" Tiny here: {', '.join(x.label for x in tiny)}." if tiny else ""),
+        f"- {metric} after trial k: share of the run's {unit} whose {meaning} (ground truth; a sample "
+        "whose feedback said success is not retried and keeps its answer).",
+    ]
+    replays = [x for x in infos if x.replay]
+    if replays:
+        parts.append("- *replay (temperature 0)*: a `none`-strategy retry is shown nothing of earlier trials, so "
+                     "at temperature 0 it sends trial 1's prompt again and gets trial 1's reply (served from "
+                     "the cache): its curve is flat by construction, a control for memory, not a re-sampling "
+                     "baseline. Re-sampling needs a temperature above 0.")
+    parts += [
         "",
         "## Runs",
-        _markdown_table(["run", "task", "agent", "strategy", "feedback", "model", "environment", "n",
-                         "trials"],
-                        [[x.label, x.task, x.agent, x.strategy, x.feedback_source, x.model,
-                          x.environment, x.n, x.n_trials] for x in infos]),
+        _markdown_table(["run", "agent", "strategy", "feedback", "model", "temperature", "settings",
+                         "environment", "n", "trials", "run folder"],
+                        [[x.label, x.agent, x.strategy, x.feedback_source, x.model,
+                          "not stated" if x.temperature is None else f"{x.temperature:g}",
+                          x.settings() or "defaults", x.environment, x.n, x.n_trials, x.folder or "—"]
+                         for x in infos]),
         "",
-        f"## Success per trial, rate [{level:.0%} CI]",
+        f"## {metric} per trial, share [{level:.0%} CI]",
     ]
     trials = sorted(set(cis["trial"])) if len(cis) else []
     rows = []
     for label, group in cis.groupby("run", sort=False):
-        by_trial = {t: f"{r:.2f} [{lo:.2f}, {hi:.2f}]" for t, r, lo, hi in
-                    zip(group["trial"], group["rate"], group["ci_low"], group["ci_high"])}
-        rows.append([label, group["feedback_source"].iloc[0]] + [by_trial.get(t, "") for t in trials])
-    parts += [_markdown_table(["run", "feedback"] + [f"trial {t}" for t in trials], rows), ""]
+        by_trial = {t: _ci_cell(r, lo, hi, bad) for t, r, lo, hi, bad in
+                    zip(group["trial"], group["rate"], group["ci_low"], group["ci_high"], group["unreliable"])}
+        rows.append([label, group["feedback_source"].iloc[0], group["n"].iloc[0]]
+                    + [by_trial.get(t, "") for t in trials])
+    parts += [_markdown_table(["run", "feedback", "n"] + [f"trial {t}" for t in trials], rows), ""]
     parts += ["## Paired comparisons (final common trial; A − B)"]
     final = paired[paired["final_trial"]] if len(paired) else paired
     if len(final):
         parts.append(_markdown_table(
-            ["A", "B", "n paired", "trial", "A − B", f"{level:.0%} CI", "bootstrap p",
+            ["A", "B", "feedback", "n paired", "trial", "A − B", f"{level:.0%} CI",
              "McNemar b (A✓B✗)", "c (A✗B✓)", "discordant", "McNemar p"],
-            [[r.run_a, r.run_b, r.n_paired, r.trial, f"{r.diff:+.3f}",
-              f"[{r.diff_low:+.3f}, {r.diff_high:+.3f}]", f"{r.bootstrap_p:.4f}", r.mcnemar_b,
-              r.mcnemar_c, r.discordant, f"{r.mcnemar_p:.4g}"] for r in final.itertuples()]))
-        parts.append("\nPer-trial differences are in `paired.csv`. The bootstrap p is twice the "
-                     "smaller share of resampled differences on either side of 0 (+1 smoothed).")
+            [[r.run_a, r.run_b, r.feedback_source, f"{r.n_paired}" + (" ⚠" if r.tiny_n else ""), r.trial,
+              f"{r.diff:+.3f}", f"[{r.diff_low:+.3f}, {r.diff_high:+.3f}]" + (" ⚠" if r.unreliable else ""),
+              r.mcnemar_b, r.mcnemar_c, r.discordant, f"{r.mcnemar_p:.4g}"] for r in final.itertuples()]))
+        parts.append("\nPer-trial differences are in `paired.csv`. The p-value is McNemar's exact test on the "
+                     "discordant pairs (p = 1 with none: no evidence either way, not certainty).")
     else:
-        parts.append("No two runs share task, agent and model and differ in exactly one of strategy "
-                     "and feedback source.")
-    parts += ["", "## Figures", "", "![success per trial](success_ci.png)", "",
-              "![success vs spend](cost_vs_success.png)", "",
+        parts.append("No two runs share task, agent, model and feedback source and differ in strategy "
+                     "on shared samples.")
+    left_out = paired.attrs.get("left_out") or []
+    if left_out:
+        parts += ["", _LEFT_OUT_HEADING, ""]
+        parts += [f"- {note['run_a']} vs {note['run_b']}: {note['reason']}" for note in left_out]
+    parts += ["", "## Figures", "", f"![{metric} per trial](success_ci.png)", "",
+              f"![{metric} vs spend](cost_vs_success.png)", "",
               "Trajectories, side by side per trial: [viewer.html](viewer.html). "
               "Tables: `ci_table.csv`, `paired.csv`.", ""]
     return "\n".join(parts)
 
 
+_LEFT_OUT_HEADING = ("Left out of the paired comparisons (only runs of the same samples and the same "
+                     "feedback source are paired):")
+
+
+def read_left_out(paths: Iterable[Path]) -> list[str]:
+    """The pairs a written report left out, as its ``report.md`` lists them (for the console)."""
+    report_md = next((Path(p) for p in paths if Path(p).name == "report.md"), None)
+    if report_md is None or not report_md.exists():
+        return []
+    lines = report_md.read_text(encoding="utf-8").splitlines()
+    if _LEFT_OUT_HEADING not in lines:
+        return []
+    start = lines.index(_LEFT_OUT_HEADING) + 2
+    end = next((i for i in range(start, len(lines)) if not lines[i].startswith("- ")), len(lines))
+    return [line[2:] for line in lines[start:end]]
+
+
 def write_report(runs: Iterable[Run], out_dir: str | os.PathLike,
                  paper: dict[str, Iterable[float]] | None = None, n_resamples: int = 10_000,
-                 seed: int = 0, level: float = 0.95, paper_agent: Any = None) -> list[Path]:
+                 seed: int = 0, level: float = 0.95, paper_agent: Any = None, interval: str = "wilson",
+                 paper_n: Any = None) -> list[Path]:
     """Write ``ci_table.csv``, ``paired.csv``, ``success_ci.png/.svg``, ``cost_vs_success.png/.svg``,
     ``viewer.html`` and ``report.md`` into ``out_dir``; return their paths in that order."""
     from agents.engine.viewer import write_viewer
@@ -463,12 +754,13 @@ def write_report(runs: Iterable[Run], out_dir: str | os.PathLike,
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     infos = describe_runs(runs)
-    cis = ci_table(runs, n_resamples, level, seed)
-    paired = paired_table(runs, n_resamples, level, seed)
+    cis = ci_table(runs, n_resamples, level, seed, interval)
+    paired = paired_table(runs, n_resamples, level, seed, interval)
     paths = [out / "ci_table.csv", out / "paired.csv"]
     cis.to_csv(paths[0], index=False)
     paired.to_csv(paths[1], index=False)
-    figures = {"success_ci": plot_ci_bands(runs, paper, n_resamples, level, seed, paper_agent=paper_agent),
+    figures = {"success_ci": plot_ci_bands(runs, paper, n_resamples, level, seed, paper_agent=paper_agent,
+                                           interval=interval, paper_n=paper_n),
                "cost_vs_success": plot_cost_vs_success(runs)}
     for name, fig in figures.items():
         for suffix in (".png", ".svg"):
@@ -476,6 +768,6 @@ def write_report(runs: Iterable[Run], out_dir: str | os.PathLike,
             paths.append(out / f"{name}{suffix}")
     paths.append(write_viewer(runs, out / "viewer.html"))
     report = out / "report.md"
-    report.write_text(_report_markdown(infos, cis, paired, n_resamples, level, seed), encoding="utf-8")
+    report.write_text(_report_markdown(infos, cis, paired, n_resamples, level, seed, interval), encoding="utf-8")
     paths.append(report)
     return paths

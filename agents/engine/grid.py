@@ -4,10 +4,13 @@ Each configuration is a normal run (cached, resumable, concurrent); the grid add
 lists its runs, at ``<root>/grids/<grid-name>.json``. Re-running the same grid runs only what is
 missing: a finished run folder resumes with nothing to do. ``--seeds K`` repeats each configuration
 with K sampling seeds (with ``--temperature`` > 0 they differ; the seed and temperature are part of
-the model's identity, so of the cache key, and of the run name).
+the model's identity, so of the cache key, and of the run name, where the temperature is spelled
+out: ``grid-local-10q-temp0``, never ``t0``, which reads as "0 trials").
 
 >>> configurations(["react", "cot_context"], ["none", "reinagent"], seeds=[0])[:2]
 [('react', 'base', 0), ('react', 'reinagent', 0)]
+>>> grid_name("local", 10, "questions", 0.0), grid_name("openai:gpt-4o", 5, "games", 0.7)
+('grid-local-10q-temp0', 'grid-openai-gpt-4o-5g-temp0.7')
 """
 from __future__ import annotations
 
@@ -17,9 +20,27 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
+from ..cli_types import positive_int
 from ..strategies import ReinAgentStrategy
 
 ALL_STRATEGIES = [s.value for s in ReinAgentStrategy]
+
+
+def task_strategies(task_name: str) -> list[str]:
+    """The strategies ``all`` means for a task: the ones it offers (programming has its own arms)."""
+    from .. import strategies
+
+    if hasattr(strategies, "strategies_for"):
+        return [s.value for s in strategies.strategies_for(task_name)]
+    return list(ALL_STRATEGIES)
+
+
+def grid_name(llm_spec: str, n_samples: int, unit: str, temperature: float) -> str:
+    """``grid-<model>-<N><unit letter>-temp<T>``: the temperature in words, so ``temp0`` cannot be
+    read as "0 trials"."""
+    from .runner import _slug
+
+    return f"grid-{_slug(llm_spec)}-{n_samples}{unit[0]}-temp{temperature:g}"
 
 
 def configurations(agents: Sequence[str], strategies: Sequence[str], seeds: Sequence[int]) -> list[tuple[str, str, int]]:
@@ -48,13 +69,13 @@ def run_grid(task_name: str, agents: Sequence[str], strategies: Sequence[str], *
     """Run the grid and return its manifest (also written to ``<root>/grids/<name>.json``)."""
     from ..llm import make_llm
     from ..tasks import get_task
-    from .runner import _slug, run_trials
+    from .runner import run_trials
 
     task = get_task(task_name)
     samples = task.load(n=n_samples, seed=sample_seed)
     root = Path(root or task.runs_root)
     feedback = task.check_feedback(feedback)
-    name = name or f"grid-{_slug(llm_spec)}-{len(samples)}{task.unit[0]}-t{temperature:g}"
+    name = name or grid_name(llm_spec, len(samples), task.unit, temperature)
     manifest_path = root / "grids" / f"{name}.json"
     models: dict[int, Any] = {}
     runs = []
@@ -101,18 +122,19 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     parser.add_argument("--task", default=DEFAULT_TASK, choices=task_names())
     parser.add_argument("--agents", default="all", help="comma list, or all (default: %(default)s)")
     parser.add_argument("--strategies", default="all", help="comma list, or all (default: %(default)s)")
-    parser.add_argument("--trials", type=int, default=5, metavar="T")
-    parser.add_argument("--questions", "--games", "--problems", "--samples", dest="samples", type=int, metavar="N")
+    parser.add_argument("--trials", type=positive_int, default=5, metavar="T")
+    parser.add_argument("--questions", "--games", "--problems", "--samples", dest="samples", type=positive_int,
+                        metavar="N", help="samples to run, chosen with --seed (default: all of the task's)")
     parser.add_argument("--seed", type=int, default=0, help="which samples are chosen (default: %(default)s)")
     parser.add_argument("--llm", default="local", metavar="SPEC")
     parser.add_argument("--base-url", metavar="URL")
     parser.add_argument("--temperature", type=float, default=0.0, metavar="T")
-    parser.add_argument("--seeds", type=int, default=1, metavar="K",
+    parser.add_argument("--seeds", type=positive_int, default=1, metavar="K",
                         help="repeat each configuration with sampling seeds 0..K-1 (default: %(default)s)")
     parser.add_argument("--feedback", metavar="SOURCE", help="the feedback source (default: the task's)")
-    parser.add_argument("--concurrency", type=int, default=1, metavar="K")
+    parser.add_argument("--concurrency", type=positive_int, default=1, metavar="K")
     parser.add_argument("--out", metavar="DIR", help="results root (default: the task's)")
-    parser.add_argument("--name", help="the grid's name (default: grid-<model>-<N><unit>-t<T>)")
+    parser.add_argument("--name", help="the grid's name (default: grid-<model>-<N><unit>-temp<T>)")
     parser.add_argument("--no-cache", action="store_true")
     parser.set_defaults(handler=_handle)
     return parser
@@ -124,22 +146,25 @@ def _handle(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     task = get_task(args.task)
     try:
         agents = _names(args.agents, task.agents, "agent")
-        strategies = _names(args.strategies, ALL_STRATEGIES, "strategy")
+        strategies = _names(args.strategies, task_strategies(task.name), "strategy")
     except ValueError as error:
         parser.error(str(error))
-    for flag, value, low in (("--trials", args.trials, 1), ("--seeds", args.seeds, 1),
-                             ("--concurrency", args.concurrency, 1)):
-        if value < low:
-            parser.error(f"{flag} must be at least {low}, got {value}")
     if args.temperature < 0:
         parser.error(f"--temperature must be >= 0, got {args.temperature}")
     manifest = run_grid(args.task, agents, strategies, llm_spec=args.llm, n_samples=args.samples,
                         n_trials=args.trials, seeds=args.seeds, temperature=args.temperature,
                         sample_seed=args.seed, feedback=args.feedback, root=args.out, base_url=args.base_url,
                         concurrency=args.concurrency, cache=not args.no_cache, name=args.name)
+    replays = False
     for run in manifest["runs"]:
+        # The none arm at temperature 0 sends trial 1's prompt again: every retry is a cache hit.
+        replay = run["strategy"] == ReinAgentStrategy.NONE.value and not manifest["temperature"]
+        replays |= replay
         print(f"{run['agent']:16s} {run['strategy']:26s} seed {run['seed']}  {run['attempts']:4d} attempts  "
-              f"{run['errors']} errors  {run['seconds']:7.1f} s  {run['run_dir']}")
+              f"{run['errors']} errors  {run['seconds']:7.1f} s  {run['run_dir']}" + ("  (replay)" if replay else ""))
+    if replays and manifest["n_trials"] > 1:
+        print("(replay): the none arm at temperature 0 repeats trial 1 in every trial (same prompt, same "
+              "reply from the cache): a control for memory; --temperature above 0 re-samples")
     root = Path(manifest["runs"][0]["run_dir"]).parents[2] if manifest["runs"] else args.out
     print(f"grid manifest: {Path(root) / 'grids' / (manifest['grid'] + '.json')}\n"
           f"next: python -m agents report {root}")

@@ -2,10 +2,11 @@
 
 A run is a folder written by :func:`agents.engine.runner.run_trials` (or the DataFrame it returned).
 The y value at trial k is the share of the run's samples whose latest answer is correct after trial
-k (see :mod:`agents.engine.report`), recomputed from ``attempts.jsonl``, so a plot never trusts a
-stale summary. Colour says the agent, line style the strategy, and the legend the feedback source;
-a reference curve is drawn in its agent's colour, dashed and thin. Runs of different tasks are
-never put on one axis.
+k (see :mod:`agents.engine.report`; HumanEval calls it pass@1), recomputed from ``attempts.jsonl``,
+so a plot never trusts a stale summary. Colour says the agent, line style the strategy, marker the
+feedback source (and where two runs differ only by their feedback source, the line and shade too);
+a reference curve is drawn in its agent's colour, dashed and thin, with its own n when the sizes
+differ. Runs of different tasks are never put on one axis.
 
 >>> import tempfile
 >>> from agents.engine.records import RunFolder
@@ -27,17 +28,76 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 from .records import RunFolder
-from .report import SUMMARY_COLUMNS, summarize
+from .report import summarize, summary_columns
 
 # One colour per agent type (any task), one line style per strategy: a 20-run figure stays legible.
 AGENT_COLOURS = {"react": "#1f77b4", "cot_context": "#d62728", "cot_no_context": "#2ca02c",
                  "alfworld_react": "#9467bd", "codegen": "#ff7f0e"}
 _SPARE_COLOURS = ["#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"]
-STRATEGY_STYLES = {"base": ":", "last_trial": "-.", "reinagent": "-", "last_trial_and_reinagent": "--"}
-STRATEGY_MARKERS = {"base": "s", "last_trial": "^", "reinagent": "o", "last_trial_and_reinagent": "D"}
+# Runs' lines; "--" and ":" stay free for the reference curves (thin, faded).
+STRATEGY_STYLES = {"base": (0, (1, 1.5)), "last_trial": "-.", "reinagent": "-",
+                   "last_trial_and_reinagent": (0, (6, 1.5, 1, 1.5, 1, 1.5))}
+_SPARE_STYLES = [(0, (3, 1, 1, 1)), (0, (8, 2)), (0, (2, 2))]
+FEEDBACK_MARKERS = {"oracle": "o", "self": "s", "judge": "^", "tests": "D", "none": "v"}
+# The line of a run whose twin differs only by feedback source (oracle keeps the strategy's line).
+FEEDBACK_STYLES = {"tests": (0, (5, 1.5, 1, 1.5)), "self": (0, (2, 1)), "judge": (0, (7, 2)),
+                   "none": (0, (1, 3))}
+PAPER_MARKERS = ["x", "+", "1", "2", "3", "4", "|", "_"]
+
+
+def run_styles(runs: Sequence[Any]) -> list[dict[str, Any]]:
+    """``color``, ``linestyle`` and ``marker`` per run (objects with ``agent``, ``strategy``,
+    ``feedback_source`` and ``model``): colour = agent (shaded per model), line = strategy, marker =
+    feedback source. Runs that differ *only* by feedback source (same agent, strategy and model)
+    also differ in line and shade, so ``tests`` and ``oracle`` never look alike even in grey.
+
+    >>> from types import SimpleNamespace as R
+    >>> a, b = run_styles([R(agent="codegen", strategy="reinagent", feedback_source=f, model="m")
+    ...                    for f in ("tests", "oracle")])
+    >>> a["color"] != b["color"], a["linestyle"] != b["linestyle"], a["marker"] != b["marker"]
+    (True, True, True)
+    """
+    import numpy as np
+    from matplotlib.colors import to_rgb
+
+    model_shades = [0.0, 0.4, -0.35, 0.65, -0.55]
+    spare: list[str] = []
+    sources: dict[tuple, set] = {}
+    for run in runs:
+        sources.setdefault((run.agent, run.strategy, run.model), set()).add(run.feedback_source)
+    out = []
+    for run in runs:
+        base = np.array(to_rgb(agent_colour(run.agent)))
+        models = list(dict.fromkeys(x.model for x in runs if x.agent == run.agent))
+        shade = model_shades[models.index(run.model) % len(model_shades)]
+        colour = base + (1 - base) * shade if shade > 0 else base * (1 + shade)
+        if run.strategy in STRATEGY_STYLES:
+            line = STRATEGY_STYLES[run.strategy]
+        else:
+            spare += [run.strategy] if run.strategy not in spare else []
+            line = _SPARE_STYLES[spare.index(run.strategy) % len(_SPARE_STYLES)]
+        twins = sources[(run.agent, run.strategy, run.model)]
+        if len(twins) > 1 and run.feedback_source != "oracle":
+            line = FEEDBACK_STYLES.get(run.feedback_source, (0, (4, 1, 1, 1, 1, 1)))
+            colour = colour * 0.6  # darker: the twin under oracle feedback keeps the agent's colour
+        out.append({"color": tuple(float(c) for c in colour), "linestyle": line,
+                    "marker": FEEDBACK_MARKERS.get(run.feedback_source, "P")})
+    return out
+
+
+def paper_label(label: str, n: int | None, unit: str, sizes_differ: bool) -> str:
+    """A reference curve's legend entry: marked as the paper's, with its n where sizes differ.
+
+    >>> paper_label("original ReAct (logged)", 134, "games", True)
+    'original ReAct (logged) (n = 134 games)'
+    """
+    shown = label if "logged" in label or "reported" in label else f"{label} (paper's logged reference)"
+    if sizes_differ:
+        shown += f" (n = {n} {unit})" if n else " (n not stated)"
+    return shown
 
 
 def _headless_backend() -> None:
@@ -108,9 +168,12 @@ def run_info(frame: Any) -> dict[str, Any]:
 
 
 def run_label(frame: Any) -> str:
-    """``agent · strategy · <source> feedback``, e.g. ``"cot_context · reinagent · oracle feedback"``."""
-    info = run_info(frame)
-    return f"{info['agent']} · {info['strategy']} · {info['feedback']} feedback"
+    """The run's label as the report writes it: ``agent · strategy · <source> feedback`` (and
+    ``replay (temperature 0)`` for the none arm at temperature 0), e.g.
+    ``"cot_context · reinagent · oracle feedback"``."""
+    from .analysis import describe_runs
+
+    return describe_runs([as_run(frame)])[0].label
 
 
 def success_curve(frame: Any) -> tuple[list[int], list[float]]:
@@ -126,7 +189,7 @@ def summary_table(frame: Any) -> Any:
     records = frame.to_dict("records") if len(frame) else []
     n_samples = len(manifest_of(frame).get("dataset_ids") or []) or None
     rows = summarize(records, n_samples)
-    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS).set_index("trial")
+    return pd.DataFrame(rows, columns=summary_columns(rows)).set_index("trial")
 
 
 def agent_colour(agent: str, _seen: dict[str, str] = {}) -> str:  # noqa: B006 (a deliberate memo)
@@ -138,40 +201,60 @@ def agent_colour(agent: str, _seen: dict[str, str] = {}) -> str:  # noqa: B006 (
     return _seen[agent]
 
 
+def as_run(frame: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """A frame (or run folder) as the ``(records, manifest)`` pair the report works on."""
+    frame = _as_frame(frame)
+    manifest = dict(manifest_of(frame))
+    if frame.attrs.get("run_dir"):  # where it was read from wins over where it was written (moved)
+        manifest["run_dir"] = str(frame.attrs["run_dir"])
+    records = frame.to_dict("records") if len(frame) else []
+    return records, manifest
+
+
 def plot_success_rate(runs: Any, ax: Any = None, paper: dict[str, Iterable[float]] | None = None,
-                      title: str | None = None, paper_agent: Callable[[str], str | None] | None = None) -> Any:
+                      title: str | None = None, paper_agent: Callable[[str], str | None] | None = None,
+                      paper_n: Callable[[str], int | None] | None = None) -> Any:
     """Plot success per trial for ``runs`` (folders or DataFrames; one or a list) and return the
     figure. ``paper`` maps a label to rates for trials 1, 2, ...; ``paper_agent(label)`` names the
-    agent whose colour a reference curve takes (grey otherwise)."""
+    agent whose colour a reference curve takes (grey otherwise) and ``paper_n(label)`` its sample
+    count, shown when it differs from the runs' (the y axis is a share either way). Labels are the
+    report's (:func:`agents.engine.analysis.describe_runs`): unique, saying what differs."""
     _headless_backend()
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
+    from .analysis import describe_runs, setting_words, y_label
+
     if isinstance(runs, (str, os.PathLike)) or hasattr(runs, "attrs"):
         runs = [runs]
     frames = [_as_frame(run) for run in runs]
-    infos = [run_info(frame) for frame in frames]
-    tasks = sorted({info["task"] for info in infos})
+    infos = describe_runs([as_run(frame) for frame in frames])
+    tasks = sorted({info.task for info in infos})
     if len(tasks) > 1:
         raise ValueError(f"these runs belong to different tasks ({', '.join(tasks)}): plot each task "
                          "on its own figure")
-    labels = [run_label(frame) for frame in frames]
-    # Two runs of the same agent/strategy (say two models) are told apart by their folder name.
-    repeated = {label for label in labels if labels.count(label) > 1}
-    labels = [f"{label} ({Path(frame.attrs['run_dir']).name})"
-              if label in repeated and frame.attrs.get("run_dir") else label
-              for frame, label in zip(frames, labels)]
+    task = tasks[0] if tasks else ""
     if ax is None:
         fig, ax = plt.subplots(figsize=(6.4, 4.2))
     else:
         fig = ax.figure
-    for i, (frame, info, label) in enumerate(zip(frames, infos, labels)):
+    from ..tasks import title_and_unit
+
+    unit = title_and_unit(task)[1] if task else "samples"
+    from .analysis import task_attribute
+
+    # The task knows its references: their agents (colour) and sizes, unless the caller says.
+    paper_agent = paper_agent or task_attribute(task, "paper_agent", None)
+    paper_n = paper_n or task_attribute(task, "paper_n", None)
+    paper_sizes = {label: (paper_n(label) if paper_n else None) for label in (paper or {})}
+    sizes = {x.n for x in infos} | {n for n in paper_sizes.values() if n}  # a reference's unstated n claims nothing
+    sizes_differ = len(sizes) > 1
+    for i, (frame, info, style) in enumerate(zip(frames, infos, run_styles(infos))):
         trials, rates = success_curve(frame)
         # A tiny offset keeps lines that sit on top of each other (all at 0, say) visible.
         offset = (i - (len(frames) - 1) / 2) * 0.004 if len(frames) > 1 else 0.0
-        ax.plot(trials, [r + offset for r in rates], label=label, color=agent_colour(info["agent"]),
-                linestyle=STRATEGY_STYLES.get(info["strategy"], "-"),
-                marker=STRATEGY_MARKERS.get(info["strategy"], "o"), markersize=4, linewidth=1.6)
+        label = info.label + (f" (n = {info.n} {unit})" if sizes_differ else "")
+        ax.plot(trials, [r + offset for r in rates], label=label, markersize=4, linewidth=1.6, **style)
     for label, rates in (paper or {}).items():
         rates = list(rates)
         agent = paper_agent(label) if paper_agent else None
@@ -179,25 +262,25 @@ def plot_success_rate(runs: Any, ax: Any = None, paper: dict[str, Iterable[float
         # the memory; one without it did not), but thin, faded and without markers.
         strategy = "reinagent" if "reflexion" in label.lower() else "base"
         ax.plot(range(1, len(rates) + 1), rates, linestyle="--" if strategy == "reinagent" else ":",
-                linewidth=1.1, alpha=0.55, color=agent_colour(agent) if agent else "#555555", label=label)
-    units = sorted({f"{info['n']} {info['unit']}" for info in infos})
+                linewidth=1.1, alpha=0.55, color=agent_colour(agent) if agent else "#555555",
+                label=paper_label(label, paper_sizes[label], unit, sizes_differ) if sizes_differ else label)
     ax.set_xlabel("Trial")
-    ax.set_ylabel(f"Share correct after trial k (latest answer)\nout of {' / '.join(units) or '?'}")
+    ax.set_ylabel(y_label(task, sizes, unit))
     ax.set_ylim(-0.02, 1.02)  # a margin, so a curve at 0 or 1 is not hidden by the frame
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(alpha=0.3)
-    models = sorted({info["model"] for info in infos})
-    environments = sorted({info["environment"] for info in infos if info["environment"]})
+    models = sorted({info.model for info in infos})
+    environments = sorted({info.environment for info in infos if info.environment != "environment not stated"})
     subtitle = ", ".join(models[:2]) + (f" +{len(models) - 2}" if len(models) > 2 else "")
     if environments:
         subtitle += " · " + "; ".join(environments)
-    from ..tasks import title_and_unit
-
-    task_title = title_and_unit(tasks[0])[0] if tasks else ""
-    ax.set_title(title or f"{task_title}: success per trial\n{subtitle}", fontsize="medium")
+    ax.set_title(title or f"{setting_words(task)}\n{subtitle}", fontsize="medium")
     entries = len(frames) + len(paper or {})
     if entries > 3:  # beside the axes, so no curve hides behind it, and in as many columns as fit
-        fig.set_size_inches(11, max(4.2, 0.22 * entries / (1 + entries // 24) + 1.5))
+        columns = 1 + entries // 24
+        longest = max(len(text) for text in ax.get_legend_handles_labels()[1])
+        fig.set_size_inches(max(11, 6.0 + 0.052 * longest * columns),
+                            max(4.2, 0.22 * entries / columns + 1.5))
         ax.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1.0),
                   ncol=1 + entries // 24, frameon=False)
     elif entries:

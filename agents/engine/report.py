@@ -39,10 +39,32 @@ def outcome(record: dict[str, Any]) -> str:
     return "halted" if record.get("halted") else "incorrect"
 
 
-# Table columns per outcome ("errors" reads better in a header than "error").
-_OUTCOME_COLUMNS = (("correct", "correct"), ("incorrect", "incorrect"), ("halted", "halted"), ("errors", "error"))
+# The outcomes every table shows, in this order; any other outcome a record carries (a task or a
+# newer kit may add one) gets its own column after these, so a table never hides one.
+KNOWN_OUTCOMES = ("correct", "incorrect", "halted", "error")
 SUMMARY_COLUMNS = ["trial", "attempted", "feedback_success", "correct", "incorrect", "halted", "errors",
                    "solved", "success_rate", "input_tokens", "output_tokens", "cost_usd"]
+
+
+def outcome_column(kind: str) -> str:
+    """The table header of an outcome ("errors" reads better in a header than "error")."""
+    return "errors" if kind == "error" else kind
+
+
+def outcome_kinds(kinds: Iterable[str]) -> list[str]:
+    """The known outcomes, then any others seen, in first-seen order.
+
+    >>> outcome_kinds(["incorrect", "untested", "correct"])
+    ['correct', 'incorrect', 'halted', 'error', 'untested']
+    """
+    return list(KNOWN_OUTCOMES) + [k for k in dict.fromkeys(kinds) if k not in KNOWN_OUTCOMES]
+
+
+def summary_columns(rows: Iterable[dict[str, Any]] = ()) -> list[str]:
+    """``SUMMARY_COLUMNS`` with a column for every other outcome the rows count, after ``errors``."""
+    extra = [k for row in rows for k in row if k not in SUMMARY_COLUMNS]
+    at = SUMMARY_COLUMNS.index("errors") + 1
+    return SUMMARY_COLUMNS[:at] + list(dict.fromkeys(extra)) + SUMMARY_COLUMNS[at:]
 
 
 def summarize(records: Iterable[dict[str, Any]], n_samples: int | None = None,
@@ -51,19 +73,22 @@ def summarize(records: Iterable[dict[str, Any]], n_samples: int | None = None,
     ever correct (``solved``), the latest-answer ``success_rate``, tokens and cost.
 
     ``n_samples`` is the denominator (the run's sample count; ``n_questions`` is its older name).
+    Every outcome :func:`outcome` gives gets a count (see :func:`outcome_kinds`).
     """
     records = [normalize_record(r) for r in records]
     n_samples = n_samples or n_questions or len({r["sample_id"] for r in records}) or 1
+    kinds_of = [outcome(r) for r in records]
+    columns = [(outcome_column(kind), kind) for kind in outcome_kinds(kinds_of)]
     rows, solved, latest = [], set(), {}
     for trial in sorted({int(r["trial"]) for r in records}):
-        these = [r for r in records if int(r["trial"]) == trial]
-        kinds = [outcome(r) for r in these]
-        solved |= {r["sample_id"] for r, kind in zip(these, kinds) if kind == "correct"}
-        latest.update({r["sample_id"]: kind == "correct" for r, kind in zip(these, kinds)})
+        pairs = [(r, kind) for r, kind in zip(records, kinds_of) if int(r["trial"]) == trial]
+        these, kinds = [r for r, _ in pairs], [kind for _, kind in pairs]
+        solved |= {r["sample_id"] for r, kind in pairs if kind == "correct"}
+        latest.update({r["sample_id"]: kind == "correct" for r, kind in pairs})
         rows.append({
             "trial": trial, "attempted": len(these),
             "feedback_success": sum(bool(r.get("success")) for r in these),
-            **{column: kinds.count(kind) for column, kind in _OUTCOME_COLUMNS}, "solved": len(solved),
+            **{column: kinds.count(kind) for column, kind in columns}, "solved": len(solved),
             "success_rate": round(sum(latest.values()) / n_samples, 4),
             "input_tokens": sum(int(r.get("input_tokens") or 0) for r in these),
             "output_tokens": sum(int(r.get("output_tokens") or 0) for r in these),
@@ -94,7 +119,7 @@ def format_log(records: Iterable[dict[str, Any]]) -> str:
     for trial in sorted({int(r["trial"]) for r in records}):
         these = [r for r in records if int(r["trial"]) == trial]
         by_kind = {kind: [r for r in these if outcome(r) == kind]
-                   for kind in ("correct", "incorrect", "halted", "error")}
+                   for kind in outcome_kinds(outcome(r) for r in these)}
         head = ", ".join(f"{len(v)} {k}" for k, v in by_kind.items())
         out.append(f"{'=' * 30} Trial {trial}: {head} {'=' * 30}")
         for kind, group in by_kind.items():

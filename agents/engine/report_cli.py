@@ -1,10 +1,12 @@
 """``python -m agents report ROOT_OR_RUNS... [--out DIR]``: the analysis a reviewer would trust.
 
 For the runs found (run folders, or results roots searched for them), one report per task (runs of
-different tasks are never compared): per-trial success with bootstrap confidence intervals, paired
-comparisons between strategies on the same samples (exact McNemar, paired bootstrap), cost and
-tokens against success, the original's logged curves where the task has them, and the trial viewer
-(one self-contained HTML file). See :mod:`agents.engine.analysis`.
+different tasks are never compared): per-trial success with confidence intervals (Wilson score by
+default; tiny samples flagged), paired comparisons between strategies on the same samples under the
+same feedback source (Newcombe's interval of the difference, exact McNemar; pairs that cannot be
+read are left out with a note), cost and tokens against success, the original's logged curves where
+the task has them, and the trial viewer (one self-contained HTML file). See
+:mod:`agents.engine.analysis`.
 
 >>> import tempfile
 >>> from agents.engine.records import RunFolder
@@ -37,14 +39,14 @@ def load_runs(paths: Iterable[str | Path]) -> dict[str, list[tuple[list[dict], d
                 continue
             seen.add(run_dir.resolve())
             folder = RunFolder(run_dir)
-            manifest = {"run_dir": str(run_dir), **(folder.read_manifest() or {})}
+            manifest = {**(folder.read_manifest() or {}), "run_dir": str(run_dir)}  # where it is now
             task = manifest.get("task") or "hotpotqa"  # folders from before the task field
             by_task.setdefault(task, []).append((folder.load(), manifest))
     return by_task
 
 
 def report(paths: Iterable[str | Path], out: str | Path | None = None, paper: bool = True,
-           n_resamples: int = 10_000, seed: int = 0) -> dict[str, list[Path]]:
+           n_resamples: int = 10_000, seed: int = 0, interval: str = "wilson") -> dict[str, list[Path]]:
     """Write one report per task; returns the files written, by task."""
     from ..tasks import get_task
     from .analysis import write_report
@@ -59,7 +61,8 @@ def report(paths: Iterable[str | Path], out: str | Path | None = None, paper: bo
         task = get_task(task_name)
         curves = task.paper_curves() if paper else None
         written[task_name] = write_report(runs, folder, paper=curves, n_resamples=n_resamples, seed=seed,
-                                          paper_agent=task.paper_agent)
+                                          paper_agent=task.paper_agent, interval=interval,
+                                          paper_n=getattr(task, "paper_n", None))
     return written
 
 
@@ -67,26 +70,40 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     parser = commands.add_parser(
         "report", help="CIs, paired tests, cost vs success and the trial viewer for runs",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Per-trial success with 95% bootstrap CIs (resampling samples), exact McNemar and\n"
-                    "paired bootstrap between strategies on the same samples, cost/tokens vs success,\n"
-                    "and viewer.html (trial k beside trial k+1 with the reflection between them).\n"
+        description="Per-trial success with 95% Wilson score intervals (tiny n flagged), Newcombe's\n"
+                    "interval and exact McNemar between strategies on the same samples and feedback\n"
+                    "source (other pairs are listed as left out), cost/tokens vs success, and\n"
+                    "viewer.html (trial k beside trial k+1 with the reflection between them).\n"
                     "Every table and figure names the feedback source, model, environment and n.")
     parser.add_argument("runs", nargs="+", metavar="ROOT_OR_RUN", help="run folders or results roots")
     parser.add_argument("--out", metavar="DIR", help="where to write (default: <first root>/report)")
     parser.add_argument("--no-paper", action="store_true", help="leave out the original's logged curves")
+    parser.add_argument("--interval", choices=("wilson", "bootstrap"), default="wilson",
+                        help="wilson: Wilson score for shares, Newcombe's hybrid score for paired "
+                             "differences (never zero-width at 0 or n); bootstrap: percentile bootstrap "
+                             "over samples, flagged unreliable at tiny n and at 0 or n (default: %(default)s)")
     parser.add_argument("--resamples", type=int, default=10_000, metavar="N",
-                        help="bootstrap resamples (default: %(default)s)")
+                        help="bootstrap resamples, with --interval bootstrap (default: %(default)s)")
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed (default: %(default)s)")
     parser.set_defaults(handler=_handle)
     return parser
 
 
 def _handle(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from .analysis import read_left_out
+
     if args.resamples < 100:
         parser.error(f"--resamples must be at least 100, got {args.resamples}")
-    written = report(args.runs, args.out, paper=not args.no_paper, n_resamples=args.resamples, seed=args.seed)
+    written = report(args.runs, args.out, paper=not args.no_paper, n_resamples=args.resamples, seed=args.seed,
+                     interval=args.interval)
     for task, paths in written.items():
         print(f"{task}: {len(paths)} files in {paths[0].parent}")
         for path in paths:
             print(f"  {path}")
+        notes = read_left_out(paths)
+        if notes:
+            print(f"  {len(notes)} pair(s) left out of the paired comparisons (see report.md):")
+            for note in notes:
+                print(f"    {note}")
     return 0
+

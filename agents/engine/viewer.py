@@ -28,12 +28,30 @@ import os
 from pathlib import Path
 from typing import Any, Iterable
 
-from agents.engine.analysis import describe_runs
-from agents.engine.stats import has_error, is_correct, sample_id_of
+from agents.engine.analysis import describe_runs, task_attribute
+from agents.engine.report import outcome, outcome_kinds
+from agents.engine.stats import is_correct, sample_id_of
 
-# One character per trial keeps 1,000 samples x 10 trials small: c correct, x wrong, h halted,
-# e error, - no attempt at that trial (solved or stopped earlier).
-_OUTCOME_CODES = {"correct": "c", "wrong": "x", "halted": "h", "error": "e"}
+# One character per trial keeps 1,000 samples x 10 trials small: c correct, x incorrect, h halted,
+# e error, - no attempt at that trial (solved or stopped earlier). Any other outcome a record
+# carries gets a letter of its own (see _legend), so the viewer never hides one.
+_OUTCOME_CODES = {"correct": "c", "incorrect": "x", "halted": "h", "error": "e"}
+_GLYPHS = {"c": "\u2713", "x": "\u2717", "h": "H", "e": "E"}
+_CLASSES = {"c": "ra-c", "x": "ra-x", "h": "ra-h", "e": "ra-e"}
+
+
+def _legend(kinds: Iterable[str]) -> dict[str, str]:
+    """Outcome -> one-character code: the known four, then a free letter of each other's name.
+
+    >>> _legend(["correct", "untested", "error"])["untested"]
+    'u'
+    """
+    codes = dict(_OUTCOME_CODES)
+    for kind in outcome_kinds(kinds):
+        if kind not in codes:
+            taken = set(codes.values()) | {"-"}
+            codes[kind] = next((ch for ch in kind.lower() + "0123456789" if ch.isalnum() and ch not in taken), "?")
+    return codes
 
 
 def _flag(value: Any) -> bool:
@@ -62,14 +80,6 @@ def _text(value: Any) -> str:
     return "" if value is None or value != value else str(value)
 
 
-def _outcome(record: dict[str, Any]) -> str:
-    if has_error(record):
-        return "error"
-    if is_correct(record):
-        return "correct"
-    return "halted" if _flag(record.get("halted")) else "wrong"
-
-
 def _attempt(record: dict[str, Any]) -> dict[str, Any]:
     feedback = record.get("feedback") if isinstance(record.get("feedback"), dict) else {}
     reflections = record.get("reflections")
@@ -77,7 +87,7 @@ def _attempt(record: dict[str, Any]) -> dict[str, Any]:
         "trial": int(record["trial"]), "answer": _text(record.get("answer")),
         "trajectory": _text(record.get("trajectory") or record.get("scratchpad")),
         "reflections": [_text(r) for r in reflections] if isinstance(reflections, (list, tuple)) else [],
-        "outcome": _outcome(record), "correct": is_correct(record),
+        "outcome": outcome(record), "correct": is_correct(record),
         "success": _flag(record.get("success", feedback.get("success"))),
         "feedback": {"source": _text(feedback.get("source") or record.get("feedback_source")),
                      "message": _text(feedback.get("message"))},
@@ -88,7 +98,7 @@ def _attempt(record: dict[str, Any]) -> dict[str, Any]:
     })
 
 
-def _sample(sid: str, records: list[dict[str, Any]], n_trials: int) -> dict[str, Any]:
+def _sample(sid: str, records: list[dict[str, Any]], n_trials: int, codes: dict[str, str]) -> dict[str, Any]:
     """One sample's attempts (a repeated trial: the later record wins) and its list filters."""
     by_trial = {int(r["trial"]): r for r in records}
     attempts = [_attempt(by_trial[t]) for t in sorted(by_trial)]
@@ -98,8 +108,10 @@ def _sample(sid: str, records: list[dict[str, Any]], n_trials: int) -> dict[str,
                      and attempts[j]["reflections"]), None)
     regressed_at = next((j for j in range(1, len(attempts)) if not ok[j] and any(ok[:j])), None)
     focus = fixed_at if fixed_at is not None else regressed_at if regressed_at is not None else 1
-    codes = {a["trial"]: _OUTCOME_CODES[a["outcome"]] for a in attempts}
-    outcomes = "".join(codes.get(t, "-") for t in range(1, max([n_trials, *codes]) + 1))
+    for a in attempts:
+        a["code"] = codes[a["outcome"]]
+    by_trial_code = {a["trial"]: a["code"] for a in attempts}
+    outcomes = "".join(by_trial_code.get(t, "-") for t in range(1, max([n_trials, *by_trial_code]) + 1))
     first = records[0] if records else {}
     return {"id": sid, "input": _text(first.get("input") or first.get("question")),
             "attempts": attempts, "outcomes": outcomes,
@@ -109,9 +121,13 @@ def _sample(sid: str, records: list[dict[str, Any]], n_trials: int) -> dict[str,
 
 def viewer_data(runs: Iterable[tuple]) -> dict[str, Any]:
     """The JSON the page embeds: per run its label, setting and samples (manifest order; samples
-    with no attempt are listed too, so the list matches the denominator)."""
+    with no attempt are listed too, so the list matches the denominator), and the outcome legend
+    (every outcome the records carry). ``answer_format`` is the task's: what an answer is
+    (``text``, ``code`` shown with its whitespace, ``action``: the last command sent)."""
+    infos = describe_runs(runs)
+    codes = _legend(outcome(r) for info in infos for r in info.records)
     out = []
-    for info in describe_runs(runs):
+    for info in infos:
         grouped: dict[str, list] = {sid: [] for sid in info.ids}
         for record in info.records:
             grouped.setdefault(sample_id_of(record), []).append(record)
@@ -119,9 +135,13 @@ def viewer_data(runs: Iterable[tuple]) -> dict[str, Any]:
             "label": info.label, "n_trials": info.n_trials,
             "info": {"task": info.task, "agent": info.agent, "strategy": info.strategy,
                      "feedback_source": info.feedback_source, "model": info.model,
-                     "environment": info.environment, "n": info.n},
-            "samples": [_sample(sid, recs, info.n_trials) for sid, recs in grouped.items()]})
-    return {"runs": out}
+                     "environment": info.environment, "n": info.n, "settings": info.settings(),
+                     "folder": info.folder, "replay": info.replay,
+                     "answer_format": task_attribute(info.task, "answer_format", "text")},
+            "samples": [_sample(sid, recs, info.n_trials, codes) for sid, recs in grouped.items()]})
+    legend = [{"code": code, "name": kind, "glyph": _GLYPHS.get(code, code.upper()),
+               "cls": _CLASSES.get(code, "ra-o")} for kind, code in codes.items()]
+    return {"runs": out, "outcomes": legend}
 
 
 def _script_json(data: Any) -> str:
@@ -175,9 +195,7 @@ _PAGE = """<!doctype html>
       </div>
       <input class="ra-search" type="search" placeholder="search inputs, answers, trajectories…" aria-label="search">
       <div class="ra-count"></div>
-      <div class="ra-legend"><span class="ra-b ra-c">✓</span>correct <span class="ra-b ra-x">✗</span>wrong
-        <span class="ra-b ra-h">H</span>halted <span class="ra-b ra-e">E</span>error <span class="ra-b ra-n">·</span>not run
-        <span class="ra-b ra-x ra-claim">✗</span>feedback disagreed</div>
+      <div class="ra-legend"></div>
       <div class="ra-list" tabindex="0" role="listbox"></div>
     </aside>
     <section class="ra-detail"><p class="ra-hint">Pick a sample on the left (↑/↓ move through the list).</p></section>
@@ -198,7 +216,7 @@ _CSS = """
 .ra-top{display:flex;gap:12px;align-items:center;padding:8px 14px;border-bottom:1px solid var(--line);
  background:#f6f8fb;flex-wrap:wrap}
 .ra-title{font-size:15px}.ra-info{color:var(--muted);font-size:13px}
-.ra-run{font:inherit;padding:2px 4px;max-width:420px}
+.ra-run{font:inherit;padding:2px 4px;max-width:100%;flex:0 1 auto}
 .ra-main{flex:1;display:flex;min-height:0}
 .ra-side{width:360px;min-width:280px;border-right:1px solid var(--line);display:flex;flex-direction:column;
  min-height:0}
@@ -217,7 +235,9 @@ _CSS = """
 .ra-b{display:inline-block;min-width:17px;text-align:center;border-radius:4px;font-size:11px;
  font-weight:600;padding:0 3px;margin-right:2px;color:#fff}
 .ra-c{background:var(--ok)}.ra-x{background:var(--bad)}.ra-h{background:var(--halt)}
-.ra-e{background:var(--err)}.ra-n{background:#e4e7ec;color:#98a2b3}
+.ra-e{background:var(--err)}.ra-n{background:#e4e7ec;color:#98a2b3}.ra-o{background:#475467}
+.ra-code{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:12px;white-space:pre;overflow-x:auto;
+ margin:2px 0 4px;padding:4px 6px;background:#f6f8fb;border:1px solid var(--line);border-radius:4px;tab-size:4}
 .ra-claim{outline:2px solid #111;outline-offset:-2px}
 .ra-detail{flex:1;overflow:auto;padding:12px 16px;min-width:0}
 .ra-hint{color:var(--muted)}
@@ -255,9 +275,8 @@ _JS = r"""
   var data = JSON.parse(document.getElementById("__UID__-data").textContent);
   var q = function (sel) { return root.querySelector(sel); };
   var list = q(".ra-list"), detail = q(".ra-detail"), search = q(".ra-search");
-  var NAMES = {c: "correct", x: "wrong", h: "halted", e: "error", "-": "not run"};
-  var GLYPH = {c: "\u2713", x: "\u2717", h: "H", e: "E", "-": "\u00b7"};
-  var CLASS = {c: "ra-c", x: "ra-x", h: "ra-h", e: "ra-e", "-": "ra-n"};
+  var NAMES = {"-": "not run"}, GLYPH = {"-": "\u00b7"}, CLASS = {"-": "ra-n"};
+  data.outcomes.forEach(function (o) { NAMES[o.code] = o.name; GLYPH[o.code] = o.glyph; CLASS[o.code] = o.cls; });
   var run = null, rows = [], haystack = null, filter = "all", query = "", current = -1, timer = null;
 
   function el(tag, cls, text) {
@@ -292,7 +311,8 @@ _JS = r"""
     haystack = null; current = -1;
     var inf = run.info;
     q(".ra-info").textContent = [inf.task, inf.agent, inf.strategy, inf.feedback_source + " feedback",
-      inf.model, inf.environment, "n = " + inf.n, run.n_trials + " trials"].join(" \u00b7 ");
+      inf.model, inf.environment, inf.settings, "n = " + inf.n, run.n_trials + " trials",
+      inf.folder ? "run " + inf.folder : ""].filter(Boolean).join(" \u00b7 ");
     var frag = document.createDocumentFragment();
     rows = run.samples.map(function (s, i) {
       var row = el("div", "ra-sample");
@@ -381,7 +401,7 @@ _JS = r"""
 
   function pane(att, lines, diverge, side) {
     var box = el("div", "ra-pane ra-" + side);
-    var code = {correct: "c", wrong: "x", halted: "h", error: "e"}[att.outcome];
+    var code = att.code;
     var h = el("h3", null, "Trial " + att.trial + " ");
     var b = el("span", "ra-b " + CLASS[code], GLYPH[code]); b.title = NAMES[code];
     h.appendChild(b);
@@ -395,7 +415,13 @@ _JS = r"""
       var d = el("div"); d.appendChild(el("span", "ra-label", label + " ")); d.appendChild(el("span", null, value));
       meta.appendChild(d);
     };
-    add("answer", att.answer === "" ? "(none)" : att.answer);
+    var format = run.info.answer_format;
+    if (format === "code") {  // a program: its own block, every space and line kept
+      meta.appendChild(el("span", "ra-label", "code"));
+      meta.appendChild(el("pre", "ra-code ra-answer", att.answer === "" ? "(none)" : att.answer));
+    } else {
+      add(format === "action" ? "last command" : "answer", att.answer === "" ? "(none)" : att.answer);
+    }
     add("feedback", (att.feedback.source || "?") + ": " + (att.success ? "success" : "failure") +
         (att.feedback.message ? " \u2014 " + att.feedback.message : ""));
     add("correct", att.correct ? "yes" : "no");
@@ -486,10 +512,21 @@ _JS = r"""
     clearTimeout(timer);  // debounce: 1,000 samples x long trajectories need not rescan per keystroke
     timer = setTimeout(function () { query = search.value.trim().toLowerCase(); applyFilters(); }, 120);
   });
+  var legend = q(".ra-legend");
+  data.outcomes.concat([{code: "-"}]).forEach(function (o) {
+    legend.appendChild(el("span", "ra-b " + CLASS[o.code], GLYPH[o.code]));
+    legend.appendChild(document.createTextNode(NAMES[o.code] + " "));
+  });
+  legend.appendChild(el("span", "ra-b ra-x ra-claim", GLYPH.x || "\u2717"));
+  legend.appendChild(document.createTextNode("feedback disagreed"));
   var picker = q(".ra-run");
-  data.runs.forEach(function (r, i) { var o = el("option", null, r.label); o.value = i; picker.appendChild(o); });
+  data.runs.forEach(function (r, i) { var o = el("option", null, r.label); o.value = i; o.title = r.label; picker.appendChild(o); });
+  picker.title = data.runs.length ? data.runs[0].label : "";
   picker.hidden = data.runs.length < 2;
-  picker.addEventListener("change", function () { selectRun(Number(picker.value)); });
+  picker.addEventListener("change", function () {
+    selectRun(Number(picker.value));
+    picker.title = data.runs[Number(picker.value)].label;
+  });
   if (data.runs.length) selectRun(0);
   else detail.textContent = "No runs to show.";
 })();

@@ -13,6 +13,7 @@ its prompts, its environment, its feedback sources, its scores, its reference cu
 from __future__ import annotations
 
 import importlib
+import re
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -29,6 +30,12 @@ class BaseTask:
     feedback_sources: tuple[str, ...] = ("oracle",)
     primary_score = "correct"
     runs_dir = "runs"
+    # How reports name the per-trial share and what it means (HumanEval: "pass@1"), and what an
+    # attempt's ``answer`` holds: "text" (an answer), "code" (a program: shown as a block with its
+    # whitespace) or "action" (the last command sent; the environment, not the answer, decides).
+    metric = "success"
+    metric_note = "latest answer after trial k correct"
+    answer_format = "text"
 
     @property
     def runs_root(self) -> Path:
@@ -95,6 +102,20 @@ class BaseTask:
         """The original's logged success per trial by label: the package's ``paper.paper_curves``."""
         paper = self._paper()
         return paper.paper_curves(agent) if paper else {}
+
+    def paper_n(self, label: str) -> int | None:
+        """How many samples a reference curve was measured on, so a plot can say so when the run's
+        size differs: the package's ``paper.paper_n(label)``, else a count the label states
+        ("..., 164 problems)"), else None.
+
+        >>> BaseTask().paper_n("original run (GPT-4, logged, 1,000 samples)")
+        1000
+        """
+        paper = self._paper()
+        if paper is not None and hasattr(paper, "paper_n"):
+            return paper.paper_n(label)
+        found = re.search(rf"(\d[\d,]*) {re.escape(self.unit)}\b", label)
+        return int(found.group(1).replace(",", "")) if found else None
 
     def paper_agent(self, label: str) -> str | None:
         """Which agent type a reference curve belongs to (so a plot draws it in that colour)."""

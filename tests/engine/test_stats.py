@@ -1,6 +1,8 @@
 """The statistics against independent references: a plain loop with the same draw contract (exact),
 ``scipy.stats.bootstrap`` (own draws, so within one step of 1/n), ``scipy.stats.binomtest`` and
-``statsmodels``' exact McNemar.
+``statsmodels``' exact McNemar; the Wilson interval against scipy's and statsmodels'; Newcombe's paired
+interval against statsmodels' square-and-add where the pairs' correlation term is 0, against the
+published worked example where it is not, and by its exact coverage.
 
 The fixture (also used by the analysis and viewer tests) is two strategies over the same 30
 questions under oracle feedback, plus a self-feedback run whose wrong "success" and regressions
@@ -12,7 +14,8 @@ import warnings
 import numpy as np
 import pytest
 
-from agents.engine.stats import (bootstrap_ci, mcnemar_exact, outcome_matrix, pair, paired_bootstrap)
+from agents.engine.stats import (TINY_N, bootstrap_ci, mcnemar_exact, newcombe_paired_ci, newcombe_paired_interval,
+                                 outcome_matrix, pair, paired_bootstrap, wilson_ci, wilson_interval)
 
 IDS = [f"q{i:02d}" for i in range(1, 31)]
 N_TRIALS = 4
@@ -271,3 +274,100 @@ def test_fixture_has_no_stray_warnings():
         warnings.simplefilter("error")
         for records, manifest in make_runs():
             outcome_matrix(records, manifest["dataset_ids"], manifest["n_trials"])
+
+
+# ---------------------------------------------------------------------------------- Wilson (issue 21 item 1)
+@pytest.mark.parametrize("n", [1, 3, 12, 30, 134])
+def test_wilson_matches_scipy_and_statsmodels(n):
+    from scipy.stats import binomtest
+    from statsmodels.stats.proportion import proportion_confint
+
+    for k in range(n + 1):
+        low, high = (float(x) for x in wilson_interval(k, n))
+        reference = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+        assert (low, high) == pytest.approx((reference.low, reference.high), abs=1e-12)
+        assert (low, high) == pytest.approx(proportion_confint(k, n, alpha=0.05, method="wilson"), abs=1e-12)
+
+
+def test_wilson_never_collapses_at_zero_or_n():
+    """The issue: 0/3 and 0/12 reported as [0.00, 0.00]. No share, at any n, gets a zero-width interval."""
+    for n in range(1, 60):
+        for k in (0, n):
+            low, high = (float(x) for x in wilson_interval(k, n))
+            assert high - low > 0.05, (k, n)
+    ci = wilson_ci(np.zeros((3, 2), bool))
+    assert ci.tiny and (ci.low == 0).all() and (ci.high > 0.5).all() and TINY_N > 3
+    assert not wilson_ci(np.zeros((30, 1), bool)).tiny
+
+
+def test_the_bootstrap_collapses_where_wilson_does_not():
+    """Why the default changed: the percentile bootstrap of 0/12 is [0, 0]."""
+    zeros = np.zeros((12, 1), bool)
+    boot = bootstrap_ci(zeros, n_resamples=500)
+    assert boot.low[0] == boot.high[0] == 0.0
+    assert wilson_ci(zeros).high[0] == pytest.approx(0.2425, abs=1e-4)
+
+
+# ---------------------------------------------------------------------------------- Newcombe (issue 21 item 1)
+@pytest.mark.parametrize("table", [(0, 0, 0, 3), (0, 0, 2, 10), (0, 0, 12, 0), (0, 0, 5, 25), (0, 7, 0, 3),
+                                   (4, 0, 0, 0), (0, 3, 0, 0)])
+def test_newcombe_equals_statsmodels_square_and_add_when_phi_is_zero(table):
+    """With a marginal total of 0 the correlation term vanishes and the paired interval is the
+    square-and-add of the two Wilson intervals: statsmodels' ``newcomb`` for two proportions."""
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    a, b, c, d = table
+    n = sum(table)
+    diff, low, high = newcombe_paired_interval(*table)
+    ref = confint_proportions_2indep(a + b, n, a + c, n, method="newcomb", compare="diff", alpha=0.05)
+    assert diff == pytest.approx((b - c) / n)
+    assert (low, high) == pytest.approx((float(ref[0]), float(ref[1])), abs=1e-9)
+
+
+def test_newcombe_reproduces_the_published_example():
+    """Altman, Machin, Bryant & Gardner (2000), *Statistics with Confidence*, Table 6.2: 41 pairs,
+    14 both, 5 only A, 0 only B, 22 neither -> 0.122, 95% CI 0.011 to 0.226 (Newcombe's method 10)."""
+    diff, low, high = newcombe_paired_interval(14, 5, 0, 22)
+    assert (round(diff, 3), round(low, 3), round(high, 3)) == (0.122, 0.011, 0.226)
+
+
+def _exact_coverage(n, probabilities, level=0.95):
+    """P(interval covers the true difference) over every paired 2x2 table of n pairs."""
+    from scipy.stats import multinomial
+
+    truth = (probabilities[0] + probabilities[1]) - (probabilities[0] + probabilities[2])
+    covered = 0.0
+    for a in range(n + 1):
+        for b in range(n + 1 - a):
+            for c in range(n + 1 - a - b):
+                d = n - a - b - c
+                _, low, high = newcombe_paired_interval(a, b, c, d, level)
+                if low - 1e-12 <= truth <= high + 1e-12:
+                    covered += multinomial.pmf([a, b, c, d], n, probabilities)
+    return covered
+
+
+@pytest.mark.parametrize("probabilities", [(0.0, 0.0, 0.0, 1.0), (0.05, 0.05, 0.0, 0.9), (0.3, 0.2, 0.1, 0.4),
+                                           (0.1, 0.3, 0.05, 0.55), (0.6, 0.1, 0.1, 0.2)])
+def test_newcombe_covers_near_its_level_at_small_n(probabilities):
+    """At n = 12 pairs the interval covers the true difference about 95 % of the time (computed
+    exactly over every table), including where every sample fails: it does not claim certainty."""
+    assert _exact_coverage(12, probabilities) >= 0.92
+
+
+def test_two_all_failing_runs_of_three_are_not_certain():
+    """The issue's paired row: 0/3 against 0/3 read '+0.000 [+0.000, +0.000]'."""
+    ci = newcombe_paired_ci(np.zeros((3, 2), bool), np.zeros((3, 2), bool))
+    assert ci.tiny and (ci.diff == 0).all() and (ci.low < -0.5).all() and (ci.high > 0.5).all()
+    assert mcnemar_exact([False] * 3, [False] * 3).pvalue == 1.0  # no evidence either way
+
+
+def test_newcombe_per_trial_matches_the_table_counts(matrices):
+    (_, base), (_, reflect) = matrices[0], matrices[1]
+    ci = newcombe_paired_ci(reflect, base)
+    for k in range(N_TRIALS):
+        a, b = reflect[:, k], base[:, k]
+        expected = newcombe_paired_interval(int((a & b).sum()), int((a & ~b).sum()), int((~a & b).sum()),
+                                            int((~a & ~b).sum()))
+        assert (ci.diff[k], ci.low[k], ci.high[k]) == pytest.approx(expected)
+        assert ci.low[k] <= ci.diff[k] <= ci.high[k]

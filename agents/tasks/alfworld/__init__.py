@@ -51,6 +51,8 @@ class AlfWorldTask(BaseTask):
     feedback_sources = ("oracle",)
     primary_score = "won"
     runs_dir = "alfworld_runs"
+    metric_note = "latest attempt after trial k won its game"
+    answer_format = "action"  # an attempt's answer is its last command; the engine's won decides
 
     def data_status(self) -> str:
         from .env import INSTALL_HINT, SUITE_ROOT, engine_version, games_root, list_games

@@ -43,6 +43,11 @@ def paper_curves(agent: str | None = None) -> dict[str, list[float]]:
             for label, curve in PAPER_CURVES.items() if agent is None or curve["agent"] == agent}
 
 
+def paper_n(label: str) -> int:
+    """Every logged ALFWorld curve counts the 134 ``valid_unseen`` games (a 12-game run is a share of 12)."""
+    return N_GAMES
+
+
 def paper_agent(label: str) -> str | None:
     """The agent type a reference label belongs to (so a plot draws it in that agent's colour).
 

@@ -33,6 +33,11 @@ def paper_curves(agent: str | None = None) -> dict[str, list[float]]:
             for label, curve in PAPER_CURVES.items() if agent is None or curve["agent"] == agent}
 
 
+def paper_n(label: str) -> int:
+    """Every logged HotPotQA curve counts the same 100 questions."""
+    return N_QUESTIONS
+
+
 def paper_agent(label: str) -> str | None:
     """The agent type a reference label belongs to, so a plot draws it in that agent's colour.
 

@@ -42,6 +42,9 @@ class HumanEvalTask(BaseTask):
     feedback_sources = ("tests", "oracle")
     primary_score = "pass"
     runs_dir = "programming_runs"
+    metric = "pass@1"
+    metric_note = "latest code after trial k passes the hidden tests"
+    answer_format = "code"
 
     def __init__(self) -> None:
         self._verdicts: OrderedDict[tuple[str, int, str], Any] = OrderedDict()
