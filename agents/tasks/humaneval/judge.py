@@ -9,12 +9,17 @@ program can touch, and the verdict is written by this process on a descriptor on
 Two modes, named in the spec file (JSON):
 
 - ``check``: a HumanEval problem: ``exec`` the problem's prompt (for helpers such as ``poly``), then its
-  ``test``, then ``check(candidate)``; one line ``{"verdict": {"passed": ..., "reason": ...}}``.
+  ``test``, then ``check(candidate)``; one line ``{"verdict": {"passed": ..., "reason": ...}}``. The
+  reason is in the judge's own words (:func:`hidden_reason`): which line of the tests, and what kind of
+  failure. Never a message, a value or a class name the program chose once it had seen a hidden input.
 - ``asserts``: the agent's own tests, one statement each; a line ``{"outcome": {...}}`` per test as it
   finishes, and ``{"restart_from": i}`` when the program died or hung at test ``i - 1`` (the caller
   starts a fresh pair for the rest).
 
-    python -I -S -B judge.py /sandbox/in/spec.json TO_WORKER_FD FROM_WORKER_FD   # what the sandbox runs
+    python -I -S -B judge.py SPEC TO_WORKER_FD FROM_WORKER_FD   # what the sandbox runs
+
+``SPEC`` is a file descriptor number (the kit passes the spec in a sealed memfd: the hidden tests are
+never on disk) or a path.
 
     >>> split_assert("assert add(1, 2) == 3")
     ('add(1, 2)', '3')
@@ -52,8 +57,9 @@ class ProgramError(Exception):
     not plain data."""
 
 
-def _from_program(error: BaseException) -> BaseException:
-    error.raised_by_program = True
+def _from_program(error: BaseException, kind: str = "raised", program_class: str | None = None) -> BaseException:
+    error.raised_by_program, error.kind = True, kind
+    error.program_class = program_class or type(error).__name__
     return error
 
 
@@ -69,10 +75,10 @@ def program_exception(name: str, message: str) -> BaseException:
     kind = getattr(builtins, name, None)
     if isinstance(kind, type) and issubclass(kind, Exception):
         try:
-            return _from_program(kind(message))
+            return _from_program(kind(message), program_class=name)
         except Exception:  # noqa: BLE001 - e.g. UnicodeDecodeError wants five arguments
             pass
-    return _from_program(ProgramError(f"{name}: {message}"))
+    return _from_program(ProgramError(f"{name}: {message}"), program_class=name)
 
 
 class Remote:
@@ -105,11 +111,12 @@ class Remote:
             try:
                 return decode(reply["ok"])
             except ProtocolError as error:
-                raise _from_program(ProgramError(f"{self.name} returned malformed data: {error}")) from None
+                raise _from_program(ProgramError(f"{self.name} returned malformed data: {error}"),
+                                    "malformed") from None
         if "raised" in reply:
             raise program_exception(str(reply["raised"]), str(reply.get("message", "")))
         if "unencodable" in reply:
-            raise _from_program(ProgramError(str(reply["unencodable"])))
+            raise _from_program(ProgramError(str(reply["unencodable"])), "unencodable")
         raise WorkerGone("the program's process sent a malformed answer")
 
 
@@ -193,11 +200,52 @@ def prompt_helpers(prompt: str) -> dict:
     return namespace
 
 
+def _builtin_name(name: str) -> str | None:
+    """``name`` if it names a builtin exception class (a word from the judge's list, not the program's)."""
+    kind = getattr(builtins, name, None)
+    return name if isinstance(kind, type) and issubclass(kind, BaseException) else None
+
+
+def hidden_reason(error: BaseException) -> str:
+    """Why a hidden test failed, in the judge's words only: the line of the tests, and the kind of
+    failure. The program's message, output and class names are left out: it wrote them after it saw
+    the hidden inputs, and the reason is stored in the records (``hidden_reason``).
+
+    >>> try:
+    ...     raise program_exception("ValueError", "the secret input was 42")
+    ... except ValueError as error:
+    ...     print(hidden_reason(error))
+    the program raised ValueError on a hidden test
+    >>> hidden_reason(program_exception("Leak_42", "x"))
+    'the program raised an exception of its own class on a hidden test'
+    """
+    line = _failing_line(error)
+    where = f" (line {line} of the tests)" if line else ""
+    if isinstance(error, (WorkerGone, CallTimeout)):
+        return f"{error}{where}"  # the judge's own text (the entry point's name, the time limit)
+    if getattr(error, "raised_by_program", False):
+        kind = getattr(error, "kind", None)
+        if kind == "unencodable":
+            return f"the program returned a value that cannot leave the sandbox (not plain data){where}"
+        if kind == "malformed":
+            return f"the program returned malformed data{where}"
+        name = _builtin_name(getattr(error, "program_class", type(error).__name__))
+        what = f"raised {name}" if name else "raised an exception of its own class"
+        return f"the program {what} on a hidden test{where}"
+    if isinstance(error, AssertionError):
+        # The test's text is withheld too: this reason may become feedback, and the tests are hidden.
+        return f"a hidden test failed{where}"
+    # The tests' own code failed on what the program returned (a KeyError, a TypeError...): the
+    # message would quote that value, so only the judge's class name is given.
+    return f"a hidden test raised {type(error).__name__}{where}"
+
+
 def judge_check(channel: Channel, spec: dict) -> dict:
     """The HumanEval verdict: ``check(candidate)`` ran to the end without raising."""
     first = channel.recv()
     if "load_error" in first:
-        return {"passed": False, "reason": f"the program failed to load: {first['load_error']}"}
+        # Written before the program saw any hidden input: its own code's error, kept as feedback.
+        return {"passed": False, "reason": f"the program failed to load: {str(first['load_error'])[:500]}"}
     entry = spec["entry_point"]
     if entry not in first.get("ready", []):
         return {"passed": False, "reason": f"the program defines no function named {entry}"}
@@ -207,16 +255,8 @@ def judge_check(channel: Channel, spec: dict) -> dict:
     try:
         exec(compile(spec["test"], TESTS_FILE, "exec"), namespace)
         namespace["check"](candidate)
-    except AssertionError as error:
-        if getattr(error, "raised_by_program", False):
-            return {"passed": False, "reason": _describe(error)}
-        line = _failing_line(error)
-        # The test's text is withheld: this reason may become feedback, and the tests are hidden.
-        return {"passed": False, "reason": "a hidden test failed" + (f" (line {line} of the tests)" if line else "")}
-    except (WorkerGone, CallTimeout) as error:
-        return {"passed": False, "reason": str(error)}
-    except BaseException as error:  # noqa: BLE001 - anything else is a failure with its reason
-        return {"passed": False, "reason": _describe(error)}
+    except BaseException as error:  # noqa: BLE001 - anything is a failure, with the judge's reason
+        return {"passed": False, "reason": hidden_reason(error)}
     return {"passed": True, "reason": "passed"}
 
 
@@ -271,9 +311,10 @@ def _run_one(test: str, namespace: dict):
 
 
 def main(spec_path: str, to_worker: int, from_worker: int) -> None:
+    """``spec_path``: a path, or the number of a file descriptor that holds the spec (JSON)."""
     verdict = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
     os.dup2(2, 1)  # the tests' own prints must not mix with the verdict lines
-    with open(spec_path, encoding="utf-8") as handle:
+    with open(int(spec_path) if spec_path.isdigit() else spec_path, encoding="utf-8") as handle:
         spec = json.load(handle)
     channel = Channel(from_worker, to_worker)
 

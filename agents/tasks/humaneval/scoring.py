@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import os
 import select
 import subprocess
@@ -41,15 +42,30 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from .jail import INPUTS_DIR, Drain, Jail, Limits, python_command
+from .jail import INPUTS_DIR, Drain, Jail, Limits, python_command, sealed_memfd
 from .sandbox import check_sandbox
 
 HERE = Path(__file__).resolve().parent
+LOG = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class ScoreResult:
-    """One verdict. ``bool(result)`` is ``result.passed``; ``reason`` says why (``"passed"`` if so)."""
+    """What :func:`score` returns: one verdict on one completion.
+
+    - ``passed`` (bool): every hidden test passed, in a judge that exited cleanly within the timeout;
+      ``bool(result)`` is ``result.passed``.
+    - ``reason`` (str): ``"passed"``, or why not, in the kit's own words only: the program failed to
+      load (with its own load error, written before it saw any test), which line of the hidden tests
+      failed and how (a wrong answer, a builtin exception's name, a value that cannot cross, the
+      process ended, a timeout). Never the program's output, messages or class names after it saw a
+      hidden input, and never a test's text: it is safe to store (the task's ``hidden_reason``).
+    - ``seconds`` (float): wall time of the verdict, both jails included.
+
+    >>> result = ScoreResult(False, "a hidden test failed (line 3 of the tests)", 0.2)
+    >>> bool(result), result.reason
+    (False, 'a hidden test failed (line 3 of the tests)')
+    """
 
     passed: bool
     reason: str
@@ -93,12 +109,17 @@ def _hidden_data_paths() -> tuple:
         return ()
 
 
-def _session(program: str, spec: dict, deadline: float, limits: Limits, on_line) -> tuple[str, bool]:
+def _session(program: str, spec: dict, deadline: float, limits: Limits, on_line) -> bool:
     """Run one judge + worker pair until the judge ends or ``deadline``; ``on_line`` gets each of the
-    judge's JSON lines. Returns (the worker's stderr, whether the deadline hit)."""
+    judge's JSON lines. Returns whether the deadline hit.
+
+    The program's prints (the worker's stderr) go straight to /dev/null: nothing it writes after it
+    has seen a test's input can reach a record, and however much it prints, it never blocks or fails.
+    The spec (the hidden tests) reaches the judge in a sealed memfd, never a file on disk."""
     to_worker_r, to_worker_w = os.pipe()
     from_worker_r, from_worker_w = os.pipe()
-    own = [to_worker_r, to_worker_w, from_worker_r, from_worker_w]
+    spec_fd = sealed_memfd(json.dumps(spec), "reinagent-spec")
+    own = [to_worker_r, to_worker_w, from_worker_r, from_worker_w, spec_fd]
     shared = {"protocol.py": _source("protocol.py")}
     hide = _hidden_data_paths()
     timeout = max(0.1, deadline - time.monotonic())
@@ -106,15 +127,13 @@ def _session(program: str, spec: dict, deadline: float, limits: Limits, on_line)
     try:
         worker = Jail([*python_command(), f"{INPUTS_DIR}/worker.py", f"{INPUTS_DIR}/program.py"],
                       {**shared, "worker.py": _source("worker.py"), "program.py": program},
-                      timeout, limits, hide=hide, stdin=to_worker_r, stdout=from_worker_w)
-        judge = Jail([*python_command(), f"{INPUTS_DIR}/judge.py", f"{INPUTS_DIR}/spec.json",
-                      str(to_worker_w), str(from_worker_r)],
-                     {**shared, "judge.py": _source("judge.py"), "spec.json": json.dumps(spec)},
-                     timeout, limits, hide=hide, pass_fds=(to_worker_w, from_worker_r))
+                      timeout, limits, hide=hide, stdin=to_worker_r, stdout=from_worker_w, stderr=subprocess.DEVNULL)
+        judge = Jail([*python_command(), f"{INPUTS_DIR}/judge.py", str(spec_fd), str(to_worker_w), str(from_worker_r)],
+                     {**shared, "judge.py": _source("judge.py")},
+                     timeout, limits, hide=hide, pass_fds=(to_worker_w, from_worker_r, spec_fd))
         for fd in own:  # only the jails hold the pipes now, so either side dying is seen as EOF
             os.close(fd)
         own = []
-        worker_err = Drain(worker.popen.stderr, limits.output_bytes)
         judge_err = Drain(judge.popen.stderr, 64 << 10)
         timed_out = _read_lines(judge.popen.stdout, deadline, on_line)
         if not timed_out:
@@ -123,9 +142,12 @@ def _session(program: str, spec: dict, deadline: float, limits: Limits, on_line)
             except subprocess.TimeoutExpired:
                 timed_out = True
         if judge.popen.returncode not in (0, None):
-            on_line({"judge_failed": judge.popen.returncode, "stderr": judge_err.text(0.5)[-2000:]})
+            # The judge is the kit's code: its failure is a bug, logged for whoever runs the kit (its
+            # stderr may quote the tests, so it goes to the log, never into the verdict).
+            LOG.warning("the judge exited with %s: %s", judge.popen.returncode, judge_err.text(0.5)[-2000:])
+            on_line({"judge_failed": judge.popen.returncode})
         worker.kill()
-        return worker_err.text()[-4000:], timed_out
+        return timed_out
     finally:
         for fd in own:
             os.close(fd)
@@ -162,8 +184,7 @@ def score(problem, completion: str, timeout: float = 10.0, limits: Limits | None
     spec = {"mode": "check", "prompt": problem["prompt"], "test": problem["test"],
             "entry_point": problem["entry_point"]}
     lines = []
-    stderr, timed_out = _session(program_for(problem, completion), spec, started + timeout,
-                                 limits or Limits(), lines.append)
+    timed_out = _session(program_for(problem, completion), spec, started + timeout, limits or Limits(), lines.append)
     seconds = time.monotonic() - started
     verdicts = [line["verdict"] for line in lines if isinstance(line.get("verdict"), dict)]
     failed = [line for line in lines if "judge_failed" in line]
@@ -174,11 +195,9 @@ def score(problem, completion: str, timeout: float = 10.0, limits: Limits | None
     elif timed_out:
         reason = f"timed out after {timeout:g} s"
     elif failed:
-        reason = f"the judge failed (exit {failed[0]['judge_failed']}): {failed[0]['stderr'][-500:]}"
+        reason = f"the judge failed (exit {failed[0]['judge_failed']}; its stderr is in the log)"
     else:
         reason = "no verdict"
-    if stderr.strip():
-        reason += f" | program stderr: {stderr.strip()[-300:]}"
     return ScoreResult(False, reason, seconds)
 
 
@@ -225,7 +244,7 @@ def run_tests(implementation: str, tests: list[str], timeout: float = 5.0,
                 restart.append(line["restart_from"])
 
         deadline = time.monotonic() + timeout * (len(batch) + 1) + 2.0
-        _, timed_out = _session(implementation, spec, deadline, limits or Limits(), on_line)
+        timed_out = _session(implementation, spec, deadline, limits or Limits(), on_line)
         missing = [i for i in range(start, len(tests)) if i not in outcomes]
         if not missing:
             break

@@ -34,12 +34,24 @@ else:  # run as a script inside the sandbox, beside its copy of protocol.py
 MESSAGE_CHARS = 2000  # an exception message longer than this is cut: it is feedback, not data
 
 
+MODULE_NAME = "solution"
+
+
 def load_program(source: str) -> dict:
-    """Run the program's source in a fresh namespace (not ``__main__``: a ``__main__`` block of the
-    program's own test code should not run) and return that namespace."""
-    namespace = {"__name__": "solution", "__builtins__": __builtins__}
-    exec(compile(source, "solution.py", "exec"), namespace)
-    return namespace
+    """Run the program's source as a fresh module named ``solution`` (not ``__main__``: a ``__main__``
+    block of the program's own test code should not run) and return its namespace. The module is in
+    ``sys.modules`` as any imported module is, so what looks itself up there works (``dataclasses``
+    with a quoted annotation, ``typing.get_type_hints``, ``pickle``).
+
+    >>> namespace = load_program("from dataclasses import dataclass\\n@dataclass\\nclass P:\\n    x: 'int'\\n")
+    >>> namespace["P"](3), sys.modules["solution"].P is namespace["P"]
+    (P(x=3), True)
+    """
+    module = type(sys)(MODULE_NAME)  # a new module object (`types.ModuleType`, without importing types)
+    module.__file__ = "solution.py"
+    sys.modules[MODULE_NAME] = module
+    exec(compile(source, "solution.py", "exec"), module.__dict__)
+    return module.__dict__
 
 
 def exposed_names(namespace: dict) -> list[str]:

@@ -222,4 +222,7 @@ HONEST = {
     "uses_its_tmp": body("open('/sandbox/scratch', 'w').write('ok')\nreturn a + b"),
     "alias_of_a_library_function": "    pass\n\n\nimport operator\nadd = operator.add\n",
     "int_subclass_is_flattened": body("class I(int): pass\nreturn I(a + b) if isinstance(a, int) else a + b"),
+    # 3 MiB of prints per call, three times the kit's output cap: the rest is dropped, never refused
+    "prints_more_than_the_output_cap": body("import sys\nfor _ in range(48):\n    print('p' * 65536)\n"
+                                            "    print('q' * 65536, file=sys.stderr)\nreturn a + b"),
 }

@@ -1,0 +1,139 @@
+"""Issue 17 item 1: a jail's memory and processes have one ceiling, whatever it shares or forks.
+
+Each probe stops itself far below the machine's memory (at most 512 MiB, against a 128 MiB ceiling), so
+a ceiling that does not hold shows up as a probe that reached its end, not as a machine in trouble.
+"""
+import os
+import time
+
+import pytest
+
+from tests.tasks.humaneval import needs_sandbox
+from agents.tasks.humaneval import ceiling as ceiling_module
+from agents.tasks.humaneval import jail as jail_module
+from agents.tasks.humaneval.ceiling import Ceiling, describe, detect
+from agents.tasks.humaneval.sandbox import Jail, Limits, run_in_sandbox
+
+pytestmark = needs_sandbox
+
+SMALL = Limits(jail_memory_mb=128)
+
+MEMFD_FLOOD = """
+import os
+total, fds, chunk = 0, [], b"m" * (8 << 20)
+while total < (512 << 20):          # stops itself at 512 MiB
+    fd = os.memfd_create("flood")
+    os.write(fd, chunk)
+    os.write(fd, chunk)             # 16 MiB per memfd: within the 16 MiB file-size rlimit
+    fds.append(fd)
+    total += 16 << 20
+    print(total >> 20, flush=True)
+print("REACHED", total >> 20)
+"""
+
+CHILDREN = """
+import os, time
+kids = []
+for _ in range(4):                  # 4 x 64 MiB, each under the per-process rlimit
+    pid = os.fork()
+    if pid == 0:
+        block = bytearray(64 << 20)
+        for i in range(0, len(block), 4096):
+            block[i] = 1
+        time.sleep(1.0)
+        os._exit(0)
+    kids.append(pid)
+print("statuses", [os.waitpid(pid, 0)[1] for pid in kids])
+"""
+
+SYSV = """
+import ctypes
+libc = ctypes.CDLL(None, use_errno=True)
+def shmget(size):
+    ident = libc.shmget(0, ctypes.c_size_t(size), 0o1600)
+    return ident, ctypes.get_errno()
+print("big", *shmget(256 << 20))
+got = [shmget(4 << 20) for _ in range(8)]
+print("made", sum(ident >= 0 for ident, _ in got))
+print("limits", open("/proc/sys/kernel/shmmax").read().strip(), open("/proc/sys/kernel/shmall").read().strip())
+try:
+    open("/proc/sys/kernel/shmmax", "w").write("68719476736")
+    print("RAISED the limit")
+except OSError as error:
+    print("cannot raise", type(error).__name__)
+print("segments before mine", len(open("/proc/sysvipc/shm").readlines()) - 1 - sum(ident >= 0 for ident, _ in got))
+"""
+
+
+def _needs_cgroup():
+    found = detect()
+    if not found.counts_memory:
+        pytest.skip(f"no cgroup on this host: {found.why}")
+    return found
+
+
+def test_the_ceiling_in_force_is_named():
+    text = describe()
+    found = detect()
+    assert found.kind in ("cgroup2", "cgroup1", "none")
+    assert text.startswith(found.kind if found.counts_memory else "per process only")
+    if os.geteuid() == 0:
+        assert found.ipc, "root could not give the jail an IPC namespace with low limits"
+
+
+def test_memfds_cannot_outgrow_the_jail():
+    _needs_cgroup()
+    result = run_in_sandbox(MEMFD_FLOOD, timeout=30, limits=SMALL)
+    assert "REACHED" not in result.stdout
+    assert result.status == "killed", (result.status, result.stdout[-200:], result.stderr[-300:])
+    assert int(result.stdout.split()[-1]) <= 128
+
+
+def test_children_share_one_ceiling():
+    _needs_cgroup()
+    result = run_in_sandbox(CHILDREN, timeout=30, limits=SMALL)
+    assert result.ok, result.stderr[-300:]
+    statuses = eval(result.stdout.split("statuses", 1)[1])
+    assert any(status == 9 for status in statuses), f"4 x 64 MiB all fitted under 128 MiB: {statuses}"
+
+
+def test_sysv_shared_memory_is_small_and_its_limit_cannot_be_raised():
+    if not detect().ipc:
+        pytest.skip("the kit cannot set IPC limits here (not root)")
+    result = run_in_sandbox(SYSV, timeout=20)
+    assert result.ok, result.stderr[-300:]
+    lines = dict(line.split(" ", 1) for line in result.stdout.splitlines())
+    assert lines["big"].split()[0] == "-1"                       # 256 MiB: over shmmax
+    assert int(lines["made"]) <= 4                               # 16 MiB in all
+    assert lines["limits"] == f"{16 << 20} {(16 << 20) // os.sysconf('SC_PAGE_SIZE')}"
+    assert lines["cannot"] == "raise PermissionError"
+    assert lines["segments"] == "before mine 0"                  # a fresh IPC namespace
+
+
+def test_the_host_sees_the_jails_cgroup_limits_and_it_goes_away():
+    found = _needs_cgroup()
+    with Jail(["/usr/bin/sleep", "30"], {}, timeout=30, limits=Limits(jail_memory_mb=96, processes=5)) as jail:
+        assert jail.child_pid
+        paths = list(jail.cgroup.paths)
+        with open(f"/proc/{jail.child_pid}/cgroup") as handle:
+            membership = handle.read()
+        if found.kind == "cgroup2":
+            (path,) = paths
+            assert open(f"{path}/memory.max").read().strip() == str(96 << 20)
+        else:
+            path, pids_path = paths
+            assert open(f"{path}/memory.limit_in_bytes").read().strip() == str(96 << 20)
+            path = pids_path
+        assert open(f"{path}/pids.max").read().strip() == str(5 + ceiling_module.HELPERS)
+        assert os.path.basename(paths[0]) in membership
+    assert not any(os.path.exists(path) for path in paths)
+
+
+def test_without_a_cgroup_memfd_is_refused(monkeypatch):
+    """The fallback (a host that gives no cgroup): memfds, which no rlimit counts, are not offered."""
+    monkeypatch.setattr(jail_module, "detect", lambda: Ceiling("none", ipc=detect().ipc, why="test"))
+    started = time.monotonic()
+    result = run_in_sandbox("import os\ntry:\n    os.memfd_create('x')\n    print('MADE')\n"
+                            "except OSError as error:\n    print('refused', error.errno)\n", timeout=20)
+    assert result.ok and result.stdout.strip() == "refused 1", (result.stdout, result.stderr[-300:])
+    assert time.monotonic() - started < 20
