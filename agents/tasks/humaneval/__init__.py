@@ -6,6 +6,8 @@ The package: the problems (``data``), the jail that runs model code (``sandbox``
 (``scoring``), the docstring's examples as visible tests (``visible``), the prompts and few-shots,
 the feedback sources (``feedback``), the reference numbers (``paper``) and a scripted model for
 tests (``scripted``). Model-written code never runs in the kit's process: see ``scoring.py``.
+The public scorer is exported here: ``score(problem, completion, timeout=10.0) -> ScoreResult``
+(``passed``, ``reason`` in the kit's own words, ``seconds``; see :class:`.scoring.ScoreResult`).
 
 Agent: ``codegen`` (:class:`agents.actors.codegen.CodeGenAgent`). Feedback: ``tests`` (its own
 tests decide a retry: honest, the default) or ``oracle`` (the hidden tests decide; the agent is
@@ -28,6 +30,7 @@ from typing import Any
 
 from ...types import Sample
 from ..base import BaseTask
+from .scoring import ScoreResult, TestOutcome, run_tests, score, score_many  # noqa: F401 - the public API
 
 HIDDEN_TIMEOUT_S = 10.0  # the original's timeout for the hidden tests
 TEST_TIMEOUT_S = 3.0     # per test of the agent's own
@@ -88,11 +91,11 @@ class HumanEvalTask(BaseTask):
     def environment(self, agent: str, samples: list[Sample] | None = None, **options: Any) -> Any:
         """The sandbox, checked once before any attempt (a missing bubblewrap fails the run here,
         with the install line, instead of failing every attempt)."""
-        from .sandbox import check_sandbox
+        from .sandbox import ceiling_in_force, check_sandbox
 
         check_sandbox()
         return {"kind": "bubblewrap sandbox", "test_timeout_s": TEST_TIMEOUT_S,
-                "hidden_timeout_s": HIDDEN_TIMEOUT_S}
+                "hidden_timeout_s": HIDDEN_TIMEOUT_S, "ceiling": ceiling_in_force()}
 
     def describe_environment(self, environment: Any) -> dict[str, Any]:
         if not isinstance(environment, dict):

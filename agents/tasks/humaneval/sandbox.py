@@ -14,16 +14,27 @@ One :class:`Jail` is one child process tree inside ``bwrap`` (bubblewrap):
 - **identity**: run as root, the kit drops the jailed program to a uid/gid of its own (one per jail,
   from :data:`UID_RANGE`), no supplementary groups, every capability set cleared (including the
   bounding set) and ``no_new_privs``; so setuid binaries cannot raise it back and ``CapEff`` is 0.
+- **system calls** (``syscall_filter.py``, seccomp): no new namespaces of any kind (so no capabilities
+  regained in a user namespace of its own), no mounts, no keyrings, only ``AF_UNIX``/``AF_INET``/
+  ``AF_INET6`` sockets (no vsock, netlink, packet or raw), none of the kernel's rarely needed attack
+  surface (bpf, io_uring, ptrace, perf, userfaultfd, modules); another ABI's system call kills it.
 - **limits** (:class:`Limits`): CPU seconds, address space, file size, processes (per uid, so one jail's
   fork bomb cannot starve another) and open files via ``prlimit``; plus the caller's wall timeout,
   after which the jail's init is SIGKILLed (taking the whole PID namespace with it).
+- **one ceiling for the whole jail** (``ceiling.py``, where the host allows it: :func:`ceiling_in_force`
+  says which): a cgroup per jail with ``memory`` (every page: anonymous, tmpfs, SysV, memfd) and
+  ``pids`` limits, and an IPC namespace whose SysV limits are set low before the uid drop.
+- **leftovers**: the hidden tests reach the judge in a sealed memfd, never on disk; a SIGKILLed kit's
+  jail folders and cgroups are removed by the next kit that starts a jail.
 
-What it does not give: no seccomp filter (the kernel's whole syscall surface is reachable, so a kernel
-bug could escape); memory is capped per process, not in total (``processes x memory_mb`` at worst); the
-fresh /proc still shows host-wide figures (cpuinfo, meminfo, load); timing side channels; third-party
-packages (numpy...), which are hidden with everything else in site-packages. Running as a
-non-root user, bwrap uses a user namespace instead and the process limit is left off (it would count
-all of that user's processes).
+What it does not give: the seccomp filter is a deny list, so a system call newer than the installed
+libseccomp is not filtered, and the rest of the kernel stays reachable (a kernel bug could escape);
+without a cgroup (not root, or a host that delegates none) memory is capped per process only
+(``processes x memory_mb``, with memfds refused); the fresh /proc still shows host-wide figures
+(cpuinfo, meminfo, load); timing side channels; third-party packages (numpy...), which are hidden
+with everything else in site-packages. Running as a non-root user, bwrap uses a user namespace
+instead (``--disable-userns`` keeps the jail from making another) and the process limit is left off
+(it would count all of that user's processes).
 
     >>> Limits(memory_mb=512).memory_mb, Limits().processes
     (512, 16)
@@ -74,6 +85,20 @@ def check_sandbox() -> None:
             raise SandboxUnavailable(f"bubblewrap is installed but cannot start a sandbox here "
                                      f"({err.decode(errors='replace').strip()}); it needs user or mount "
                                      f"namespaces (run as root, or enable unprivileged user namespaces)")
+
+
+def ceiling_in_force(limits: Limits | None = None) -> str:
+    """In words, the memory and process ceiling a jail gets on this host (a cgroup, or per process only,
+    and the IPC limits): what the manifest records. See ``ceiling.py``.
+
+    >>> ceiling_in_force().split(":")[0] in ("cgroup2", "cgroup1", "per process only (no cgroup")  # doctest: +SKIP
+    True
+    """
+    from .ceiling import Ceiling, describe, detect
+
+    limits = limits or Limits()
+    found = detect() if drops_to_own_uid() else Ceiling("none", why="the kit is not root")
+    return describe(limits.jail_memory_mb, limits.processes, limits.ipc_mb, limits.memory_mb, ceiling=found)
 
 
 def run_in_sandbox(code: str, timeout: float = 10.0, *, stdin: str | None = None, files: dict | None = None,
