@@ -7,8 +7,8 @@ a summary of them and exits 1 (the same command retries them). ``--verbose`` sho
 
 >>> build_parser().parse_args(["run", "--agent", "react", "--strategy", "last_attempt"]).trials
 5
->>> build_parser().parse_args(["run", "--strategy", "base"]).strategy.name
-'NONE'
+>>> build_parser().parse_args(["run", "--strategy", "base"]).strategy       # resolved per task in `run`
+'base'
 """
 from __future__ import annotations
 
@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .cli_types import positive_float, positive_int
-from .strategies import ReinAgentStrategy
+from .strategies import ReinAgentStrategy, default_strategy, strategies_for
 from .tasks import DEFAULT_TASK, get_task, task_names
 
-STRATEGIES = ("none", "last_attempt", "reinagent", "last_attempt_and_reinagent")
+STRATEGIES = tuple(dict.fromkeys(s.arm.name for s in strategies_for(None)))  # every task's, HotPotQA's first
 
 EXAMPLES = """examples:
   # the embedded Gemma 3 270M, offline: 10 questions x 3 trials of CoT with the gold paragraphs
@@ -62,12 +62,14 @@ prompt needs a new --run-name.
 
 
 
-def _strategy(text: str) -> ReinAgentStrategy:
-    """Every spelling a user can see (``none``/``base``, ``last_attempt``/``last_trial``, ...)."""
+def _strategy(text: str) -> str:
+    """Every spelling a user can see (``none``/``base``, ``last_attempt``/``last_trial``, ...); what
+    it means is the task's (``reflexion`` on HumanEval is the programming loop), decided in ``run``."""
     try:
-        return ReinAgentStrategy.parse(text)
+        ReinAgentStrategy.parse(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"invalid choice: {text!r} (choose from {', '.join(STRATEGIES)})") from None
+    return text.strip()
 
 
 def _max_reflections(text: str) -> int | None:
@@ -81,10 +83,12 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
                      help="the agent type; hotpotqa: react (Search/Lookup over Wikipedia), cot_context "
                           "(chain of thought over the gold paragraphs), cot_no_context (from memory); "
                           "alfworld: react; humaneval: codegen (default: the task's first)")
-    run.add_argument("--strategy", default=ReinAgentStrategy.REINAGENT, type=_strategy,
-                     metavar="{" + ",".join(STRATEGIES) + "}",
-                     help="what a retry is shown: nothing, the last attempt, the reflections, or both "
-                          "(default: reinagent; base/last_trial spellings are accepted too)")
+    run.add_argument("--strategy", type=_strategy, metavar="NAME",
+                     help="what a retry is shown (default: the original's Reflexion on the task). hotpotqa, "
+                          "alfworld: none, last_attempt, reinagent (the default), last_attempt_and_reinagent; "
+                          "humaneval: reflexion (the default: previous code, its failing tests, the newest "
+                          "reflection), immediate-refinement, immediate-reflexion, simple, test-acc, none, "
+                          "reinagent. base/last_trial and the original's spellings are accepted too")
     run.add_argument("--feedback", metavar="SOURCE",
                      help="what decides a retry: oracle (ground truth, the paper's; default for "
                           "hotpotqa/alfworld), self, judge (hotpotqa), tests (humaneval's default)")
@@ -120,6 +124,18 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
                      help="react's step limit (default: hotpotqa 6, alfworld 49 commands, the original's)")
     run.add_argument("--max-prompt-tokens", type=positive_int, metavar="N",
                      help="react halts once its prompt passes N tokens (default: 3896, the original's)")
+    run.add_argument("--max-tests", type=positive_int, metavar="N",
+                     help="humaneval: keep N of the tests the model writes, sampled reproducibly (default: "
+                          "every one, as the original's logged run; with --visible-tests docstring: the first 6)")
+    run.add_argument("--visible-tests", choices=("none", "docstring"), default="none",
+                     help="humaneval: docstring runs the docstring's examples before the model's tests, a "
+                          "different feedback labelled tests+docstring (default: %(default)s, the original's)")
+    run.add_argument("--untested", choices=("stop", "retry"),
+                     help="humaneval: after an attempt with no runnable test, stop (the original's loop "
+                          "ended there; the default) or retry, writing tests anew; it is never a pass")
+    run.add_argument("--stop-on-cycles", action="store_true",
+                     help="alfworld: also stop an attempt that repeats a cycle of 2-4 commands (A-B-A-B); "
+                          "default: only the same command twice in a row, the original's rule")
     run.add_argument("--concurrency", type=positive_int, default=1, metavar="K",
                      help="samples in flight at once (default: %(default)s; the embedded model runs "
                           "one at a time)")
@@ -234,6 +250,11 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if args.base_url and not _takes_base_url(args.llm):
         parser.error(f"--base-url needs --llm openai-compatible:<model> (or openai:<model>), "
                      f"not {args.llm!r}")
+    try:  # a strategy name means what the original meant on this task
+        args.strategy = ReinAgentStrategy.parse(args.strategy or default_strategy(task.name), task=task.name)
+    except ValueError as error:
+        parser.error(f"argument --strategy: {error}")
+    options: dict[str, Any] = _task_options(args, task.name, parser)
     samples = task.load(n=args.samples, seed=args.seed, path=args.data)
     if args.samples and len(samples) < args.samples:  # the task has fewer: say so before the run
         print(f"note: asked for {args.samples} {task.unit}, but {task.title} has {len(samples)} here: "
@@ -241,7 +262,6 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     llm = _build_llm(args.llm, args.base_url, args.endpoint)
     reflect_llm = _build_llm(args.reflect_llm, args.base_url, args.endpoint) if args.reflect_llm else None
     judge_llm = _build_llm(args.judge_llm, args.base_url, args.endpoint) if args.judge_llm else None
-    options: dict[str, Any] = {}
     if hasattr(args, "max_reflections"):  # only when given: the strategy's default otherwise
         options["max_reflections"] = args.max_reflections
     for flag, name in (("--max-prompt-tokens", "max_prompt_tokens"), ("--max-steps", "max_steps")):
@@ -287,6 +307,32 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     return 0
 
 
+def _task_options(args: argparse.Namespace, task: str, parser: argparse.ArgumentParser) -> dict[str, Any]:
+    """The agent options of the task-specific flags (each refused on another task, not ignored)."""
+    options: dict[str, Any] = {}
+    given = {"--max-tests": args.max_tests is not None, "--untested": args.untested is not None,
+             "--visible-tests": args.visible_tests != "none", "--stop-on-cycles": args.stop_on_cycles}
+    owner = {"--max-tests": "humaneval", "--untested": "humaneval", "--visible-tests": "humaneval",
+             "--stop-on-cycles": "alfworld"}
+    for flag, used in given.items():
+        if used and owner[flag] != task:
+            parser.error(f"{flag} applies to --task {owner[flag]}, not {task}")
+    if args.max_tests is not None:
+        options["max_tests"] = args.max_tests
+    if args.untested is not None:
+        options["on_untested"] = args.untested
+    if args.visible_tests == "docstring":
+        if args.feedback not in (None, "tests", "tests+docstring"):
+            parser.error(f"--visible-tests docstring is tests feedback with the docstring's examples; "
+                         f"it cannot go with --feedback {args.feedback}")
+        args.feedback = "tests+docstring"
+    if args.stop_on_cycles:
+        from .tasks.alfworld.actor import CYCLE_LOOP_PERIOD
+
+        options["loop_period"] = CYCLE_LOOP_PERIOD
+    return options
+
+
 def _tasks(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     for name in task_names():
         try:
@@ -294,9 +340,11 @@ def _tasks(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         except (ImportError, AttributeError) as error:  # a task whose engine is not installed
             print(f"{name:10s} unavailable: {error}")
             continue
+        arms = ", ".join(s.arm.name for s in strategies_for(name))
         print(f"{name:10s} {task.title}: agents {', '.join(task.agents)}; feedback "
               f"{', '.join(task.feedback_sources)} (default {task.default_feedback}); runs in "
-              f"{task.runs_root.relative_to(task.runs_root.parents[1])}\n{'':10s} data: {task.data_status()}")
+              f"{task.runs_root.relative_to(task.runs_root.parents[1])}\n{'':10s} strategies: {arms} "
+              f"(default {default_strategy(name).arm.name})\n{'':10s} data: {task.data_status()}")
     return 0
 
 

@@ -29,15 +29,23 @@ from .types import Attempt, Feedback, FeedbackFn
 REFLECTION_STOP = ["\nPrevious trial", "\nQuestion:", "(end of examples)"]
 
 
-def clean_reflection(text: str, limit: int = 600) -> str:
-    """The reflection as stored: leading whitespace stripped *before* cutting at a blank line.
+def clean_reflection(text: str, limit: int = 600, whole: bool = False) -> str:
+    """The reflection as stored: leading whitespace stripped *before* cutting at a blank line
+    (HotPotQA's one-line reflections). ``whole=True`` keeps every paragraph, uncut (ALFWorld's and
+    HumanEval's originals kept the whole reply, bounded only by its token budget); whitespace is
+    collapsed either way, so a note is one line of the memory.
 
     >>> clean_reflection("\\n\\nI searched the wrong page.\\n\\nPrevious trial: ...")
     'I searched the wrong page.'
+    >>> clean_reflection("\\nPlan: go to desk 1.\\n\\nThen take the mug.", whole=True)
+    'Plan: go to desk 1. Then take the mug.'
     >>> clean_reflection("   ")
     ''
     """
-    return one_line((text or "").lstrip().split("\n\n", 1)[0], limit=limit)
+    text = (text or "").strip()
+    if whole:
+        return one_line(text, limit=len(text))
+    return one_line(text.split("\n\n", 1)[0], limit=limit)
 
 
 def oracle_feedback(evaluator: Callable[[str], bool]) -> FeedbackFn:
@@ -81,6 +89,9 @@ class Agent:
     - ``max_reflections``: how many of the newest reflections are shown (default: the strategy's,
       see :func:`agents.strategies.default_max_reflections`);
     - ``reflect_llm``: the model that writes reflections (default: ``llm``);
+    - ``reflect_trace_tokens``: how much of the failed trace the reflection reads (default 1,600
+      tokens, the original HotPotQA's; None: half the reflection model's context window), and
+      ``reflect_max_tokens``: the reflection's reply budget (default: ``max_tokens``);
     - ``sample_id`` (``question_id`` is the older spelling) and ``task``: carried into every attempt;
     - ``template`` / ``examples`` / ``reflect_template`` / ``reflect_examples``: the prompts.
     """
@@ -95,7 +106,8 @@ class Agent:
                  task: str = "hotpotqa", template: str | None = None, examples: str | None = None,
                  reflect_template: str | None = None, reflect_examples: str | None = None,
                  max_tokens: int = DEFAULT_MAX_TOKENS, max_reflections: Any = _DEFAULT,
-                 last_attempt_tokens: int = LAST_ATTEMPT_TOKENS):
+                 last_attempt_tokens: int = LAST_ATTEMPT_TOKENS,
+                 reflect_trace_tokens: int | None = LAST_ATTEMPT_TOKENS, reflect_max_tokens: int | None = None):
         if feedback is None:
             if evaluator is None or not callable(evaluator):
                 raise TypeError("an agent needs feedback=(answer, trajectory) -> Feedback, or "
@@ -112,7 +124,7 @@ class Agent:
         # Feedback that asks a model (self-check, a judge) is handed ``call=`` so its calls are
         # counted in this attempt's tokens like every other call.
         self._feedback_takes_call = "call" in inspect.signature(feedback).parameters
-        self.strategy = ReinAgentStrategy.parse(strategy)
+        self.strategy = ReinAgentStrategy.parse(strategy, task=task)  # a name means what it means in the task
         self.template = template
         self.examples = examples
         self.reflect_template = reflect_template
@@ -120,6 +132,8 @@ class Agent:
         self.max_tokens = max_tokens
         self.max_reflections = max_reflections
         self.last_attempt_tokens = last_attempt_tokens
+        self.reflect_trace_tokens = reflect_trace_tokens
+        self.reflect_max_tokens = reflect_max_tokens
         self.attempts: list[Attempt] = []
         self.reflections: list[str] = []  # the whole episodic memory; the strategy shows part of it
         self._reset()
@@ -198,15 +212,29 @@ class Agent:
         self.attempts.append(attempt)
         return attempt
 
+    # True: a reflection keeps every paragraph of the reply (see clean_reflection).
+    whole_reflections = False
+
+    def reflection_trace(self) -> str:
+        """The failed trace the reflection reads: ``reflect_trace_tokens`` of it (the original
+        HotPotQA trimmed to ~1,600), never more than half the reflection model's window."""
+        from .strategies import trim_trace
+
+        half = max(256, self.reflect_llm.context_window // 2)
+        budget = half if self.reflect_trace_tokens is None else min(self.reflect_trace_tokens, half)
+        return trim_trace(self.last_attempt, budget, self.reflect_llm.count_tokens)
+
     def reflect(self) -> str:
         """Ask the reflection model to diagnose the last failed attempt (one or two sentences);
         "" when it wrote nothing usable."""
-        budget = max(256, self.reflect_llm.context_window // 2)
-        from .strategies import trim_trace
-
-        trace = trim_trace(self.last_attempt, budget, self.reflect_llm.count_tokens)
-        reply = self._call(self._reflect_prompt(trace), stop=REFLECTION_STOP, llm=self.reflect_llm)
-        return clean_reflection(reply.text)
+        saved = self.max_tokens
+        self.max_tokens = self.reflect_max_tokens or saved
+        try:
+            reply = self._call(self._reflect_prompt(self.reflection_trace()), stop=REFLECTION_STOP,
+                               llm=self.reflect_llm)
+        finally:
+            self.max_tokens = saved
+        return clean_reflection(reply.text, whole=self.whole_reflections)
 
     def _attempt(self) -> None:
         raise NotImplementedError

@@ -1,24 +1,40 @@
-"""What an agent carries from one trial to the next.
+"""What an agent carries from one trial to the next: the strategies ("arms"), each described once.
 
 Reflexion (Shinn et al., 2023, "Reflexion: Language Agents with Verbal Reinforcement Learning",
-arXiv:2303.11366) compares four ways of building the context of trial k+1 after trial k failed:
+arXiv:2303.11366) compares ways of building the context of trial k+1 after trial k failed. HotPotQA
+and ALFWorld use four (``none``, ``last_attempt``, ``reinagent``, ``last_attempt_and_reinagent``);
+the original's programming code has its own arms and names (``simple``, ``reflexion``,
+``immediate-refinement``, ``immediate-reflexion``, ``test-acc``). Each arm is one row of
+:data:`ARMS`: its name, other spellings, the tasks it applies to, and what it shows and does.
 
 >>> ReinAgentStrategy("reinagent") is ReinAgentStrategy.REINAGENT
 True
->>> ReinAgentStrategy.REFLEXION is ReinAgentStrategy.REINAGENT      # the original code's spelling
+>>> ReinAgentStrategy.REFLEXION is ReinAgentStrategy.REINAGENT      # HotPotQA's original spelling
 True
 >>> ReinAgentStrategy.parse("last_attempt").value                   # the command line's spelling
 'last_trial'
+
+A name means what the original meant in that task: ``reflexion`` on HumanEval is the programming
+loop (the previous implementation, its failing tests and the newest reflection), on HotPotQA the
+reflections alone:
+
+>>> ReinAgentStrategy.parse("reflexion", task="humaneval").value, ReinAgentStrategy.parse("reflexion").value
+('reflexion', 'reinagent')
+>>> [s.arm.name for s in strategies_for("humaneval")]
+['none', 'reinagent', 'simple', 'reflexion', 'immediate-refinement', 'immediate-reflexion', 'test-acc']
+>>> default_strategy("humaneval").value, default_strategy("hotpotqa").value
+('reflexion', 'reinagent')
 """
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 
 from typing import Callable
 
 
 class ReinAgentStrategy(enum.Enum):
-    """How the next attempt is informed by the failed ones before it.
+    """How the next attempt is informed by the failed ones before it (details: :data:`ARMS`).
 
     NONE
         Nothing of earlier attempts: every trial starts from the bare question. The control arm.
@@ -32,9 +48,14 @@ class ReinAgentStrategy(enum.Enum):
     LAST_ATTEMPT_AND_REINAGENT
         Both: the last attempt's trace and the reflections. As in the original code, only the
         *newest* reflection is shown with the trace (``max_reflections=None`` shows them all).
+    SIMPLE, CODE_REFLEXION, IMMEDIATE_REFINEMENT, IMMEDIATE_REFLEXION, TEST_ACC
+        The original's programming arms (HumanEval), named as it named them: one attempt; the
+        previous implementation with its failing tests and the newest reflection (the default);
+        the same without a reflection; a reflection without any test; and how often the
+        self-written tests accept the canonical solution.
 
     Values are the names used in result folders. ``REFLEXION`` / ``LAST_ATTEMPT_AND_REFLEXION``
-    (the original code's names) and ``reinAgent`` / ``LAST_ATTEMPT_AND_reinAgent`` (the seed's
+    (HotPotQA's original names) and ``reinAgent`` / ``LAST_ATTEMPT_AND_reinAgent`` (the seed's
     spellings) are aliases of the same members.
     """
 
@@ -42,6 +63,11 @@ class ReinAgentStrategy(enum.Enum):
     LAST_ATTEMPT = "last_trial"
     REINAGENT = "reinagent"
     LAST_ATTEMPT_AND_REINAGENT = "last_trial_and_reinagent"
+    SIMPLE = "simple"
+    CODE_REFLEXION = "reflexion"
+    IMMEDIATE_REFINEMENT = "immediate-refinement"
+    IMMEDIATE_REFLEXION = "immediate-reflexion"
+    TEST_ACC = "test-acc"
 
     # Aliases: Enum members with an equal value are the same object.
     REFLEXION = "reinagent"
@@ -50,30 +76,153 @@ class ReinAgentStrategy(enum.Enum):
     LAST_ATTEMPT_AND_reinAgent = "last_trial_and_reinagent"
 
     @property
+    def arm(self) -> "Arm":
+        """Everything this strategy shows and does (its row of :data:`ARMS`)."""
+        return ARMS[self]
+
+    @property
     def shows_last_attempt(self) -> bool:
         """Does the next attempt see the previous scratchpad?"""
-        return self in (ReinAgentStrategy.LAST_ATTEMPT, ReinAgentStrategy.LAST_ATTEMPT_AND_REINAGENT)
+        return self.arm.shows_last_attempt
 
     @property
     def reflects(self) -> bool:
         """Does a failed attempt produce a self-reflection for the memory?"""
-        return self in (ReinAgentStrategy.REINAGENT, ReinAgentStrategy.LAST_ATTEMPT_AND_REINAGENT)
+        return self.arm.reflects
 
     @classmethod
-    def parse(cls, text: "str | ReinAgentStrategy") -> "ReinAgentStrategy":
-        """Accept a member, its value, or its name in any case (``"reinagent"``, ``"LAST_ATTEMPT"``).
+    def parse(cls, text: "str | ReinAgentStrategy", task: str | None = None) -> "ReinAgentStrategy":
+        """Accept a member, its value, or any of its spellings in any case (``"reinagent"``,
+        ``"LAST_ATTEMPT"``, ``"immediate_refinement"``). With ``task``, a name means what it means
+        in that task, and an arm that does not apply to it is refused.
 
         >>> ReinAgentStrategy.parse("Last_Attempt_And_Reflexion").name
         'LAST_ATTEMPT_AND_REINAGENT'
+        >>> ReinAgentStrategy.parse("last_attempt", task="humaneval").name   # the same arm there
+        'IMMEDIATE_REFINEMENT'
+        >>> ReinAgentStrategy.parse("test-acc", task="hotpotqa")
+        Traceback (most recent call last):
+        ...
+        ValueError: strategy 'test-acc' does not apply to task hotpotqa; choose one of: none, last_attempt, reinagent, last_attempt_and_reinagent
         """
+        key = _key(text.name if isinstance(text, cls) else str(text))
+        if task is not None:
+            for member, arm in ARMS.items():  # a name that means another arm in this task
+                if task in arm.tasks_spellings and key in {_key(s) for s in arm.tasks_spellings[task]}:
+                    return member
         if isinstance(text, cls):
-            return text
-        key = str(text).strip()
-        for member_name, member in cls.__members__.items():
-            if key.lower() in (member_name.lower(), member.value):
-                return member
-        choices = ", ".join(m.name.lower() for m in cls)
-        raise ValueError(f"unknown strategy {text!r}; choose one of: {choices}")
+            found = text
+        else:
+            found = next((member for member, arm in ARMS.items()
+                          if key in {_key(member.name), _key(member.value), _key(arm.name),
+                                     *(_key(s) for s in arm.spellings)}), None)
+            if found is None:
+                found = next((member for name, member in cls.__members__.items() if key == _key(name)), None)
+        if found is None:
+            names = ", ".join(s.arm.name for s in (strategies_for(task) if task else cls))
+            raise ValueError(f"unknown strategy {text!r}; choose one of: {names}")
+        if task is not None and found not in strategies_for(task):
+            names = ", ".join(s.arm.name for s in strategies_for(task))
+            shown = found.arm.name if isinstance(text, cls) else str(text).strip()
+            raise ValueError(f"strategy {shown!r} does not apply to task {task}; choose one of: {names}")
+        return found
+
+
+def _key(name: str) -> str:
+    """Spellings compare without case, and ``-`` and ``_`` are one character."""
+    return name.strip().lower().replace("-", "_")
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One strategy, described once: how it is named, where it applies, what it shows and does.
+
+    - ``name``: the command line's spelling (``--strategy NAME``); ``spellings``: others accepted
+      in every task it applies to; ``tasks_spellings``: names that mean this arm in one task only
+      (``"reflexion"`` on HumanEval);
+    - ``tasks``: the tasks it applies to (None: every task); ``default_in``: where it is the default;
+    - ``shows_last_attempt`` / ``reflects`` / ``max_reflections`` (reflections shown; None: all):
+      what trial k+1 sees;
+    - programming only: ``runs_tests`` (the attempt runs the tests the model wrote),
+      ``writes_code`` (False: only tests are written, and checked against the canonical solution),
+      ``one_shot`` (one trial per sample), ``feedback`` (the feedback source the arm implies when
+      none is asked for: an arm that runs no test has no verdict);
+    - ``label``: what the next attempt is shown, in words (tables, the README).
+    """
+
+    name: str
+    label: str
+    spellings: tuple[str, ...] = ()
+    tasks_spellings: "dict[str, tuple[str, ...]]" = None  # type: ignore[assignment]
+    tasks: tuple[str, ...] | None = None
+    excluded_from: tuple[str, ...] = ()
+    default_in: tuple[str, ...] = ()
+    shows_last_attempt: bool = False
+    reflects: bool = False
+    max_reflections: int | None = None
+    runs_tests: bool = True
+    writes_code: bool = True
+    one_shot: bool = False
+    feedback: str | None = None
+
+    def __post_init__(self):
+        if self.tasks_spellings is None:
+            object.__setattr__(self, "tasks_spellings", {})
+
+    def applies_to(self, task: str) -> bool:
+        return (self.tasks is None or task in self.tasks) and task not in self.excluded_from
+
+
+_PROGRAMMING = ("humaneval",)
+
+ARMS: dict[ReinAgentStrategy, Arm] = {
+    ReinAgentStrategy.NONE: Arm(
+        "none", "nothing: every trial starts afresh (a re-roll)", spellings=("base",)),
+    ReinAgentStrategy.LAST_ATTEMPT: Arm(
+        "last_attempt", "the previous attempt, trimmed to ~1,600 tokens and framed as failed",
+        spellings=("last_trial",), excluded_from=_PROGRAMMING, shows_last_attempt=True),
+    ReinAgentStrategy.REINAGENT: Arm(
+        "reinagent", "every reflection written so far (Reflexion as on HotPotQA and ALFWorld)",
+        spellings=("reflexion",), default_in=("hotpotqa", "alfworld"), reflects=True),
+    ReinAgentStrategy.LAST_ATTEMPT_AND_REINAGENT: Arm(
+        "last_attempt_and_reinagent", "the previous attempt and the newest reflection",
+        spellings=("last_trial_and_reinagent", "last_attempt_and_reflexion"), excluded_from=_PROGRAMMING,
+        shows_last_attempt=True, reflects=True, max_reflections=1),
+    ReinAgentStrategy.SIMPLE: Arm(
+        "simple", "one attempt, no retry and no test (the original's baseline)", tasks=_PROGRAMMING,
+        runs_tests=False, one_shot=True, feedback="none"),
+    ReinAgentStrategy.CODE_REFLEXION: Arm(
+        "reflexion", "the previous implementation, its failing tests with their output, and the newest "
+        "reflection (the original's loop)", tasks=_PROGRAMMING, default_in=_PROGRAMMING,
+        tasks_spellings={"humaneval": ("reflexion", "last_attempt_and_reinagent", "last_trial_and_reinagent",
+                                       "last_attempt_and_reflexion")},
+        shows_last_attempt=True, reflects=True, max_reflections=1),
+    ReinAgentStrategy.IMMEDIATE_REFINEMENT: Arm(
+        "immediate-refinement", "the previous implementation and its failing tests, no reflection",
+        tasks=_PROGRAMMING, tasks_spellings={"humaneval": ("last_attempt", "last_trial")},
+        shows_last_attempt=True),
+    ReinAgentStrategy.IMMEDIATE_REFLEXION: Arm(
+        "immediate-reflexion", "the previous implementation and the newest reflection, written without "
+        "any test (every trial runs)", tasks=_PROGRAMMING, shows_last_attempt=True, reflects=True,
+        max_reflections=1, runs_tests=False, feedback="none"),
+    ReinAgentStrategy.TEST_ACC: Arm(
+        "test-acc", "no code: the model's tests are run on the canonical solution, once (how often "
+        "they accept it)", tasks=_PROGRAMMING, writes_code=False, one_shot=True, feedback="tests"),
+}
+
+
+def strategies_for(task: str | None) -> list[ReinAgentStrategy]:
+    """The strategies a task offers, in :data:`ARMS` order (every one without a task).
+
+    >>> [s.arm.name for s in strategies_for("hotpotqa")]
+    ['none', 'last_attempt', 'reinagent', 'last_attempt_and_reinagent']
+    """
+    return [member for member, arm in ARMS.items() if task is None or arm.applies_to(task)]
+
+
+def default_strategy(task: str | None) -> ReinAgentStrategy:
+    """The original's method on ``task``: its Reflexion arm."""
+    return next((m for m, arm in ARMS.items() if task in arm.default_in), ReinAgentStrategy.REINAGENT)
 
 
 # The seed code's spelling of the class name.
@@ -96,7 +245,7 @@ def default_max_reflections(strategy: ReinAgentStrategy) -> int | None:
     >>> default_max_reflections(ReinAgentStrategy.LAST_ATTEMPT_AND_REINAGENT), default_max_reflections(ReinAgentStrategy.REINAGENT)
     (1, None)
     """
-    return 1 if strategy is ReinAgentStrategy.LAST_ATTEMPT_AND_REINAGENT else None
+    return strategy.arm.max_reflections
 
 
 def shown_reflections(strategy: ReinAgentStrategy, reflections: list[str],

@@ -42,7 +42,8 @@ class FeedbackSource(str, enum.Enum):
     - ``oracle``: ground truth (the gold answer, the environment's reward, the hidden tests);
     - ``self``: the acting model judges its own answer, without ground truth;
     - ``judge``: a separate model judges, without ground truth;
-    - ``tests``: tests the agent wrote itself, or tests visible in the task's prompt;
+    - ``tests``: tests the agent wrote itself;
+    - ``tests+docstring``: those and the examples the prompt's docstring shows (a different feedback);
     - ``none``: no verdict (every attempt counts as failed, so every trial runs).
     """
 
@@ -50,6 +51,7 @@ class FeedbackSource(str, enum.Enum):
     SELF = "self"
     JUDGE = "judge"
     TESTS = "tests"
+    TESTS_DOCSTRING = "tests+docstring"
     NONE = "none"
 
     @classmethod
@@ -66,14 +68,28 @@ class FeedbackSource(str, enum.Enum):
             raise ValueError(f"unknown feedback source {value!r}; choose one of: {choices}") from None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Feedback:
     """A verdict on one attempt: ``success`` drives the retries, ``message`` may be read by the
-    reflection (which test failed, the judge's reason; empty for a bare verdict)."""
+    reflection (which test failed, the judge's reason; empty for a bare verdict).
+
+    ``untested``: nothing could check the attempt (HumanEval: no runnable test); never a success.
+    ``stop``: end this sample's trials whatever ``success`` says (a one-shot arm; an untested
+    attempt under the original's rule, which ended its loop there).
+
+    >>> verdict({"feedback": {"success": False, "untested": True}}), verdict({"success": True})
+    ('untested', 'success')
+    """
 
     success: bool
     message: str = ""
     source: str = FeedbackSource.ORACLE.value
+    untested: bool = False
+    stop: bool = False
+
+    def __repr__(self) -> str:  # the two flags only when set: most verdicts have neither
+        flags = "".join(f", {name}=True" for name in ("untested", "stop") if getattr(self, name))
+        return f"Feedback(success={self.success!r}, message={self.message!r}, source={self.source!r}{flags})"
 
 
 @dataclass(frozen=True)
@@ -158,8 +174,8 @@ class Attempt:
         data = {k: v for k, v in record.items() if k in known}
         feedback = data.get("feedback")
         if isinstance(feedback, dict):
-            data["feedback"] = Feedback(**{k: feedback[k] for k in ("success", "message", "source")
-                                           if k in feedback})
+            data["feedback"] = Feedback(**{k: feedback[k] for k in ("success", "message", "source", "untested",
+                                                                    "stop") if k in feedback})
         data.setdefault("task", "hotpotqa")  # records from before the task field were HotPotQA's
         return cls(**data)
 
@@ -200,6 +216,23 @@ def normalize_record(record: dict[str, Any]) -> dict[str, Any]:
             out["feedback_source"] = feedback.get("source")
     out.setdefault("attempt_no", 1)
     return out
+
+
+def verdict(record: dict[str, Any]) -> str:
+    """What the feedback said of an attempt record: ``success``, ``failure`` or ``untested``
+    (nothing could check it). Tables, logs and the viewer read it here."""
+    feedback = record.get("feedback") if isinstance(record.get("feedback"), dict) else {}
+    if feedback.get("untested") is True:
+        return "untested"
+    success = record.get("success", feedback.get("success"))
+    return "success" if not _missing(success) and bool(success) else "failure"
+
+
+def ends_trials(record: dict[str, Any]) -> bool:
+    """Is this attempt its sample's last? (Its feedback said success, or said to stop.)"""
+    feedback = record.get("feedback") if isinstance(record.get("feedback"), dict) else {}
+    success = record.get("success")
+    return (not _missing(success) and bool(success)) or feedback.get("stop") is True
 
 
 FeedbackFn = Callable[[str, str], Feedback]

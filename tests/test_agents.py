@@ -3,10 +3,12 @@ import pytest
 
 from agents import CoTAgent, ReactAgent, ReactReflectAgent, ReinAgentStrategy
 from agents.llm import LLM, Completion
-from agents.strategies import LAST_ATTEMPT_END, LAST_ATTEMPT_HEADER, REFLECTIONS_HEADER, trim_trace
+from agents.strategies import (LAST_ATTEMPT_END, LAST_ATTEMPT_HEADER, REFLECTIONS_HEADER, strategies_for,
+                               trim_trace)
 
-STRATEGIES = list(ReinAgentStrategy.__members__.values())
-UNIQUE_STRATEGIES = list(ReinAgentStrategy)
+# HotPotQA's four (the programming arms are HumanEval's: tests/actors/test_codegen_arms.py).
+UNIQUE_STRATEGIES = strategies_for("hotpotqa")
+STRATEGIES = [s for s in ReinAgentStrategy.__members__.values() if s in UNIQUE_STRATEGIES]
 
 
 class Recorder(LLM):
@@ -171,7 +173,7 @@ def test_react_reflect_agent_defaults_to_reinagent_and_strategy_aliases():
     assert reinAgentStrategy is ReinAgentStrategy
     assert reinAgentStrategy.reinAgent is ReinAgentStrategy.REFLEXION is ReinAgentStrategy.REINAGENT
     assert reinAgentStrategy.LAST_ATTEMPT_AND_reinAgent is ReinAgentStrategy.LAST_ATTEMPT_AND_REFLEXION
-    assert [s.value for s in ReinAgentStrategy] == ["base", "last_trial", "reinagent", "last_trial_and_reinagent"]
+    assert [s.value for s in strategies_for("hotpotqa")] == ["base", "last_trial", "reinagent", "last_trial_and_reinagent"]
     assert "REINAGENT" in ReinAgentStrategy.__doc__ and "LAST_ATTEMPT" in ReinAgentStrategy.__doc__
 
 
@@ -251,3 +253,41 @@ def test_last_attempt_is_trimmed_framed_and_never_stops_the_next_attempt():
     memory = agent.memory
     assert LAST_ATTEMPT_HEADER in memory and LAST_ATTEMPT_END in memory
     assert agent.llm.count_tokens(memory) <= 1600 + 40
+
+
+def test_the_reflection_reads_the_failed_trace_trimmed_to_1600_tokens_as_the_original():
+    """Issue 18 item 11: the original trimmed the trace a HotPotQA reflection reads to ~1,600
+    tokens; the kit read half the context window (4,096 of 8,192)."""
+    class HugeStore(TinyStore):
+        def search(self, title):
+            return "page " * 390
+
+    def reply(prompt):
+        if prompt.rstrip().endswith("Reflection:"):
+            return " Search less."
+        step = prompt.rsplit("Thought ", 1)[-1].split(":")[0]
+        return f" Keep looking.\nAction {step}: Search[More {step}]"
+
+    def reflection_trace(options):
+        model = Recorder(reply)
+        agent = ReactAgent("Q?", docstore=HugeStore(), llm=model, evaluator=lambda a: False, strategy="reinagent",
+                           max_steps=6, **options)
+        agent.run(), agent.run()
+        prompt = next(p for p in model.prompts if p.rstrip().endswith("Reflection:"))
+        return prompt.rsplit("Previous trial:", 1)[1], model
+
+    trace, model = reflection_trace({})
+    assert 1200 < model.count_tokens(trace) <= 1600 + 40 and "[truncated]" in trace
+    wide, _ = reflection_trace({"reflect_trace_tokens": None})   # the kit's old rule: half the window
+    assert model.count_tokens(wide) > model.count_tokens(trace) + 400
+
+
+def test_hotpotqa_records_the_reflection_trace_budget_in_the_manifest(tmp_path):
+    from agents.engine.runner import run_trials
+    from agents.llm import CallableLLM
+
+    questions = [{"id": "q1", "question": "2+2?", "answer": "4"}]
+    frame = run_trials("cot_no_context", questions, n_trials=1, llm=CallableLLM(lambda p: " x\nAction: Finish[4]",
+                       name="four"), root=tmp_path, cache=False, progress=False)
+    manifest = frame.attrs["manifest"]
+    assert manifest["agent_options"]["reflect_trace_tokens"] == 1600 and manifest["strategy"] == "reinagent"

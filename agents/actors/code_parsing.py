@@ -30,6 +30,7 @@ MAX_BODY_LINES = 80
 SAFE_NAMES = frozenset({"abs", "all", "any", "bool", "dict", "float", "int", "isinstance", "len", "list",
                         "max", "min", "round", "set", "sorted", "str", "sum", "tuple", "range"})
 MAX_TEST_CHARS = 400
+NO_RUNNABLE_TEST = "no runnable test: nothing checked this implementation"
 
 _FENCE = re.compile(r"```[ \t]*[A-Za-z0-9_+-]*[ \t]*\n(.*?)(?:\n[ \t]*```|\Z)", re.S)
 _TOP_LEVEL_CODE = re.compile(r"(import |from |def |class |@|async def |[A-Za-z_]\w*\s*(: [^=]+)?=[^=])")
@@ -98,6 +99,42 @@ def _body(lines: list[str], flush_left_is_body: bool) -> list[str]:
     return body[:MAX_BODY_LINES]
 
 
+def _compiles_as_body(lines: list[str]) -> bool:
+    """Do ``lines`` make the body of a function? Compiled (never run), so a ``return`` left outside
+    the function is caught as the paper-era code's ``exec`` caught it."""
+    try:
+        compile("def _body_check():\n" + "\n".join(lines) + "\n", "<body>", "exec", dont_inherit=True)
+        return True
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return False
+
+
+def reindent_bare_body(lines: list[str]) -> list[str]:
+    """A body written flush left (neither fenced nor indented), re-indented as the original's code
+    of the paper's era did (``py_fix_indentation``): first only its first line, then every line,
+    the first that makes a function body; [] when neither does (prose, not code).
+
+    >>> reindent_bare_body(["result = []", "for x in xs:", "    result.append(x)", "return result"])
+    ['    result = []', '    for x in xs:', '        result.append(x)', '    return result']
+    >>> reindent_bare_body(["total = 0", "    for x in xs:", "        total += x", "    return total"])
+    ['    total = 0', '    for x in xs:', '        total += x', '    return total']
+    >>> reindent_bare_body(["The answer is 42."])
+    []
+    """
+    while lines and not lines[-1].strip():
+        lines = lines[:-1]
+    start = next((i for i, line in enumerate(lines) if line.strip()), None)
+    if start is None:
+        return []
+    lines = lines[start:]
+    first_only = ["    " + lines[0]] + lines[1:]
+    every = ["    " + line if line.strip() else line for line in lines]
+    for candidate in (first_only, every):
+        if _compiles_as_body(candidate):
+            return candidate[:MAX_BODY_LINES]
+    return []
+
+
 def extract_completion(reply: str, entry_point: str) -> str:
     """What to append to the prompt: the body a base model wrote, or the whole function a chat
     model wrote (fences and chatter removed); "" when nothing usable was written. Never raises.
@@ -110,6 +147,8 @@ def extract_completion(reply: str, entry_point: str) -> str:
     def root(x):
         return math.sqrt(x)
     <BLANKLINE>
+    >>> extract_completion("return x * 2", "double")             # a bare body is re-indented
+    '    return x * 2\\n'
     >>> extract_completion("I cannot help with that.", "root")
     ''
     """
@@ -125,7 +164,11 @@ def extract_completion(reply: str, entry_point: str) -> str:
     whole = _whole_function(lines, entry_point)
     if whole is not None:
         return "\n" + "\n".join(whole[:MAX_BODY_LINES]).rstrip() + "\n"
-    body = _body(lines, flush_left_is_body=fenced)
+    first = next((line for line in lines if line.strip()), "")
+    if first and _indent(first) == 0 and not fenced:
+        body = reindent_bare_body(lines)  # a bare body: the paper-era re-indentation, not nothing
+    else:
+        body = _body(lines, flush_left_is_body=fenced)
     return "\n".join(body) + "\n" if body else ""
 
 
@@ -226,18 +269,19 @@ def summarize_outcomes(outcomes: Sequence[Any]) -> tuple[bool, str]:
     ...                Outcome("assert f(0) == 0", True)])
     (False, '1 of 2 tests failed\\nassert f(1) == 2 # output: 3')
     >>> summarize_outcomes([])
-    (True, 'no tests to run')
+    (False, 'no runnable test: nothing checked this implementation')
     """
     failed = [o for o in outcomes if not o.passed]
-    if not outcomes:
-        return True, "no tests to run"
+    if not outcomes:  # never a pass (the original counted it as one); the feedback marks it untested
+        return False, NO_RUNNABLE_TEST
     if not failed:
         return True, f"all {len(outcomes)} tests passed"
     return False, "\n".join([f"{len(failed)} of {len(outcomes)} tests failed"] + [failure_text(o) for o in failed])
 
 
-def format_attempt(program: str, outcomes: Sequence[Any]) -> str:
-    """The readable part of a trajectory: the implementation, then the tests (failures first).
+def format_attempt(program: str, outcomes: Sequence[Any], none_reason: str | None = None) -> str:
+    """The readable part of a trajectory: the implementation, then the tests (failures first);
+    without outcomes, why there are none (``none_reason``; default: none could be read).
 
     >>> print(format_attempt("def f():\\n    return 3\\n", [Outcome("assert f() == 2", False, "assert f() == 2 # output: 3")]))
     Implementation:
@@ -249,7 +293,7 @@ def format_attempt(program: str, outcomes: Sequence[Any]) -> str:
     lines = ["Implementation:", program.strip("\n")]
     failed = [o for o in outcomes if not o.passed]
     if not outcomes:
-        lines.append("Tests: none (no test could be read)")
+        lines.append(f"Tests: none ({none_reason or 'no runnable test could be read from the model'})")
     elif failed:
         lines.append(f"Tests ({len(failed)} of {len(outcomes)} failed):")
     else:

@@ -2,14 +2,24 @@
 
 One attempt of :class:`CodeGenAgent` on a function's prompt (its signature and docstring):
 
-1. on the first trial, the tests: the visible ones the task gives (a docstring's examples), then a
-   few ``assert`` lines the model writes from the prompt; they are kept for every later trial;
+1. on the first trial, the tests: every ``assert`` line the model writes from the prompt (the
+   original's rule; ``max_tests`` samples that many, reproducibly), after the docstring's own
+   examples when ``test_source="both"`` (feedback ``tests+docstring``); they are kept for every
+   later trial;
 2. the body: the model continues the prompt (completion-style, as a base model would), and
    :func:`extract_completion` cuts what it wrote down to the function;
 3. the tests run against prompt + body through ``run_tests`` (the task's sandbox: model-written
    code never runs in this process), and the trajectory shows the code, the tests and the results;
 4. the feedback function gives the verdict; it also receives the test outcomes (``outcomes=``)
-   when it takes them, which is how feedback from the agent's own tests works.
+   when it takes them, which is how feedback from the agent's own tests works. An attempt with no
+   runnable test is *untested*, never a pass: by default its trials end there, as the original's
+   loop did (``on_untested="retry"`` tries again, writing tests anew).
+
+What trial k+1 is shown is the strategy's (its row of :data:`agents.strategies.ARMS`): under the
+default ``reflexion`` arm, the previous implementation with its failing tests and their output, and
+the newest reflection; ``immediate-refinement`` leaves out the reflection, ``immediate-reflexion``
+runs no test at all, ``simple`` makes one attempt, and ``test-acc`` writes only tests and runs them
+on the canonical solution (``reference``).
 
 Model output is never trusted to be well formed: fences, chatter, a repeated docstring, a second
 function, ``if __name__`` blocks and garbage are cut or dropped, and nothing here raises on them.
@@ -24,8 +34,7 @@ function, ``if __name__`` blocks and garbage are cut or dropped, and nothing her
 >>> agent = CodeGenAgent('def add(a, b):\\n    \"\"\"Add a and b.\"\"\"\\n', entry_point="add",
 ...                      run_tests=fake_run_tests, llm=CallableLLM(lambda p: next(replies)),
 ...                      feedback=lambda answer, trajectory, outcomes: Feedback(
-...                          all(o.passed for o in outcomes), source="tests"),
-...                      strategy="reinagent")
+...                          all(o.passed for o in outcomes), source="tests"))
 >>> first = agent.run()
 >>> print(first.trajectory)
 Implementation:
@@ -38,17 +47,46 @@ Feedback: Answer judged INCORRECT by tests-check
 >>> second = agent.run()
 >>> second.reflections, second.answer, second.success
 (['The implementation subtracts; it should add.'], '    return a + b\\n', True)
+>>> "return a - b" in second.last_attempt and "# output: None" in second.last_attempt
+True
 """
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import hashlib
 import inspect
+import random
 from typing import Any, Callable, Sequence
 
 from ..reflexion import REFLECTION_STOP, Agent, clean_reflection, feedback_observation
-from ..strategies import _DEFAULT, format_memory, trim_trace
-from .code_parsing import (CHAT_CODE_STOP, CODE_STOP, Outcome, REFLECTION_CUE, TESTS_STOP, extract_completion,
-                            format_attempt, join_program, parse_tests, unique_tests)  # noqa: F401 (Outcome: the doctest)
+from ..strategies import _DEFAULT, ReinAgentStrategy, default_strategy, format_memory
+from .code_parsing import (CHAT_CODE_STOP, CODE_STOP, NO_RUNNABLE_TEST, Outcome, REFLECTION_CUE, TESTS_STOP,
+                           extract_completion, format_attempt, join_program, parse_tests, unique_tests)  # noqa: F401 (Outcome: the doctest)
+
+CODE_TOKENS = 1024          # code and tests: the original's budget (the kit's old 256 cut whole functions)
+REFLECTION_TOKENS = 256     # the original's reflections were a few sentences (at most ~540 characters logged)
+DOCSTRING_MAX_TESTS = 6     # tests+docstring: the docstring's examples, then the model's, the first 6
+UNTESTED_RULES = ("stop", "retry")
+# A reflection ends where a small model starts writing the next attempt's format.
+CODE_REFLECTION_STOP = REFLECTION_STOP + ["\nImplementation:", "\nTests (", "\n\n\n"]
+
+
+def sample_tests(tests: Sequence[str], n: int | None, seed_text: str) -> list[str]:
+    """``n`` of ``tests`` chosen at random, reproducibly (seeded by ``seed_text``, the sample's id),
+    kept in their order; all of them when ``n`` is None or at least their number.
+
+    >>> sample_tests(["assert f(1)", "assert f(2)", "assert f(3)"], 2, "HumanEval/0")
+    ['assert f(2)', 'assert f(3)']
+    >>> sample_tests(["assert f(1)"], None, "x")
+    ['assert f(1)']
+    """
+    tests = list(tests)
+    if n is None or n >= len(tests):
+        return tests
+    seed = int.from_bytes(hashlib.sha256(seed_text.encode()).digest()[:8], "big")
+    keep = sorted(random.Random(seed).sample(range(len(tests)), n))
+    return [tests[i] for i in keep]
 
 
 # -- the agent ----------------------------------------------------------------------------------------------
@@ -58,38 +96,61 @@ class CodeGenAgent(Agent):
     - ``prompt``: the function's signature and docstring (what the model continues);
     - ``entry_point``: the function's name; ``run_tests(program, tests) -> [outcome]``: runs tests
       against a program in a sandbox (outcomes have ``test``, ``passed``, ``message``);
-    - ``visible_tests``: tests the task shows (a docstring's examples); ``test_source``: ``"both"``
-      (visible, then the model's, up to ``max_tests``; the default), ``"visible"`` or ``"model"``;
-    - ``max_tests`` (6), ``test_max_tokens`` (96) and ``reflect_max_tokens`` (128): budgets;
+    - ``test_source``: ``"model"`` (the tests the model writes: the original's; the default),
+      ``"both"`` (the docstring's examples given as ``visible_tests``, then the model's, the first
+      ``max_tests`` or 6) or ``"visible"`` (the docstring's alone);
+    - ``max_tests``: under ``"model"``, keep that many of the model's tests, sampled reproducibly
+      (default: every one, as the code that logged the paper's run did);
+    - ``on_untested``: what follows an attempt with no runnable test: ``"stop"`` (its trials end,
+      as the original's loop ended; the default) or ``"retry"`` (the next trial writes tests anew);
+    - ``reference``: the canonical completion, used only by the ``test-acc`` arm (its tests are
+      run on it; no code is written);
+    - budgets: ``max_tokens`` (the code, 1,024), ``test_max_tokens`` (1,024), ``reflect_max_tokens`` (256);
     - prompts: ``template``, ``examples``, ``tests_template``, ``tests_examples``,
       ``reflect_template``, ``reflect_examples`` (default: HumanEval's, :mod:`agents.tasks.humaneval.prompts`).
 
-    Other keywords: see :class:`agents.reflexion.Agent`. The attempt's ``answer`` is the completion
-    (what follows the prompt; HumanEval's convention); ``extra`` records the tests and their counts.
+    Other keywords: see :class:`agents.reflexion.Agent` (``strategy`` defaults to ``reflexion``, the
+    original's programming loop). The attempt's ``answer`` is the completion (what follows the
+    prompt; HumanEval's convention); ``extra`` records the tests and their counts.
     """
 
     kind = "codegen"
     input_label = "Function: "
+    whole_reflections = True   # the original kept the whole reflection, a few sentences
 
     def __init__(self, prompt: str, *, entry_point: str, run_tests: Callable[[str, list[str]], Sequence[Any]],
-                 visible_tests: Sequence[str] = (), test_source: str = "both", max_tests: int = 6,
-                 test_max_tokens: int = 96, reflect_max_tokens: int = 128,
+                 visible_tests: Sequence[str] = (), test_source: str = "model", max_tests: int | None = None,
+                 test_max_tokens: int = CODE_TOKENS, reflect_max_tokens: int = REFLECTION_TOKENS,
+                 on_untested: str = "stop", reference: str | None = None,
                  tests_template: str | None = None, tests_examples: str | None = None, **options: Any):
         if test_source not in ("both", "visible", "model"):
             raise ValueError(f"test_source must be 'both', 'visible' or 'model', not {test_source!r}")
+        if on_untested not in UNTESTED_RULES:
+            raise ValueError(f"on_untested must be 'stop' or 'retry', not {on_untested!r}")
+        if max_tests is not None and (isinstance(max_tests, bool) or not isinstance(max_tests, int) or max_tests < 1):
+            raise ValueError(f"max_tests must be a positive integer or None (every test), not {max_tests!r}")
         from ..tasks.humaneval.prompts import default_prompts
 
         defaults = default_prompts("codegen")
         for name in ("template", "examples", "reflect_template", "reflect_examples"):
-            options.setdefault(name, defaults[name])
-        super().__init__(prompt, **options)
+            if options.get(name) is None:
+                options[name] = defaults[name]
+        options.setdefault("task", "humaneval")
+        options.setdefault("max_tokens", CODE_TOKENS)
+        options.setdefault("strategy", default_strategy(options["task"]))
+        options.setdefault("reflect_trace_tokens", None)  # the whole implementation and its results
+        super().__init__(prompt, reflect_max_tokens=reflect_max_tokens, **options)
+        if self.strategy is ReinAgentStrategy.TEST_ACC and reference is None:
+            raise ValueError("the test-acc arm runs the model's tests on the canonical solution: pass "
+                             "reference=<its completion> (HumanEval's task does)")
         self.entry_point = entry_point
         self.run_tests = run_tests
         self.visible_tests = list(visible_tests)
         self.test_source = test_source
         self.max_tests = max_tests
         self.test_max_tokens = test_max_tokens
-        self.reflect_max_tokens = reflect_max_tokens
+        self.on_untested = on_untested
+        self.reference = reference
         self.tests_template = tests_template or defaults["tests_template"]
         self.tests_examples = tests_examples if tests_examples is not None else defaults["tests_examples"]
         self.tests: list[str] | None = None  # written on the first trial, kept for the later ones
@@ -125,7 +186,7 @@ class CodeGenAgent(Agent):
     # -- calls with their own budgets ---------------------------------------------------------------------
     @contextlib.contextmanager
     def _budget(self, max_tokens: int):
-        """Tests and reflections are short: a smaller ``max_tokens`` for the calls in the block."""
+        """Tests and reflections have their own budgets: a ``max_tokens`` for the calls in the block."""
         saved, self.max_tokens = self.max_tokens, max_tokens
         try:
             yield
@@ -134,20 +195,16 @@ class CodeGenAgent(Agent):
 
     def reflect(self) -> str:
         """As :meth:`Agent.reflect`, with its own budget; words the template puts after its last
-        ``Reflection:`` (say "The implementation") start the reflection, and the model continues them."""
-        with self._budget(self.reflect_max_tokens):
-            trace = trim_trace(self.last_attempt, max(256, self.reflect_llm.context_window // 2),
-                               self.reflect_llm.count_tokens)
-            prompt = self._reflect_prompt(trace)
+        ``Reflection:`` (say "The implementation") start the reflection, and the model continues
+        them. The whole reply is kept (not cut to its first line)."""
+        with self._budget(self.reflect_max_tokens or self.max_tokens):
+            prompt = self._reflect_prompt(self.reflection_trace())
             primer = prompt.rsplit(REFLECTION_CUE, 1)[1].strip() if REFLECTION_CUE in prompt else ""
-            # After the primer the reply is mid-sentence: its line is the reflection, and what a
-            # small model adds on later lines (copied test results, another example) is not.
-            stop = REFLECTION_STOP + ["\n"] if primer else REFLECTION_STOP
-            reply = self._call(prompt, stop=stop, llm=self.reflect_llm).text
+            reply = self._call(prompt, stop=CODE_REFLECTION_STOP, llm=self.reflect_llm).text
         if not reply.strip():
             return ""  # the primer alone is no reflection
         joint = " " if primer and reply[:1].isalnum() else ""
-        return clean_reflection(f"{primer}{joint}{reply}")
+        return clean_reflection(f"{primer}{joint}{reply}", whole=True)
 
     def restore(self, attempts: list[Any]) -> None:
         """Resume: the memory, and the tests the first trial wrote (no model call is made)."""
@@ -159,33 +216,61 @@ class CodeGenAgent(Agent):
 
     # -- one attempt ----------------------------------------------------------------------------------------
     def _write_tests(self) -> list[str]:
-        tests = [] if self.test_source == "model" else unique_tests(self.visible_tests, self.max_tests)
-        if self.test_source != "visible" and len(tests) < self.max_tests:
-            with self._budget(self.test_max_tokens):
-                reply = self._call(self._tests_prompt(), stop=TESTS_STOP).text
-            tests += parse_tests(reply, self.entry_point)
-        return unique_tests(tests, self.max_tests)
+        if self.test_source == "visible":
+            return unique_tests(self.visible_tests, self.max_tests)
+        if self.test_source == "both":
+            limit = self.max_tests or DOCSTRING_MAX_TESTS
+            tests = unique_tests(self.visible_tests, limit)
+            if len(tests) < limit:
+                tests += self._model_tests()
+            return unique_tests(tests, limit)
+        return sample_tests(self._model_tests(), self.max_tests, self.sample_id or self.entry_point)
+
+    def _model_tests(self) -> list[str]:
+        with self._budget(self.test_max_tokens):
+            reply = self._call(self._tests_prompt(), stop=TESTS_STOP).text
+        return parse_tests(reply, self.entry_point)
 
     def _attempt(self) -> None:
+        arm = self.strategy.arm
         self.steps = 1
-        if self.tests is None:
+        if arm.runs_tests and not self.tests:  # none yet, or none runnable last time (on_untested="retry")
             self.tests = self._write_tests()
-        reply = self._call(self._prompt(), stop=self.code_stop).text
-        completion = extract_completion(reply, self.entry_point)
+        if arm.writes_code:
+            reply = self._call(self._prompt(), stop=self.code_stop).text
+            completion = extract_completion(reply, self.entry_point)
+        else:  # test-acc: the tests are checked against the canonical solution
+            completion = self.reference or ""
         program = join_program(self.input, completion)
-        outcomes = list(self.run_tests(program, self.tests)) if self.tests else []
-        self.scratchpad = format_attempt(program, outcomes)
-        self.extra = {"tests": list(self.tests), "tests_passed": sum(bool(o.passed) for o in outcomes),
+        tests = list(self.tests or []) if arm.runs_tests else []
+        outcomes = list(self.run_tests(program, tests)) if tests else []
+        self.scratchpad = format_attempt(program, outcomes,
+                                         none_reason=None if arm.runs_tests else "this strategy runs no test")
+        self.extra = {"tests": list(self.tests or []), "tests_passed": sum(bool(o.passed) for o in outcomes),
                       "tests_total": len(outcomes), "completion_empty": not completion.strip()}
         observation = self._finish(completion, outcomes)
         self.scratchpad += f"\nFeedback: {observation.splitlines()[0] if observation else ''}"
 
     def _finish(self, answer: str, outcomes: Sequence[Any] | None = None) -> str:
-        """As :meth:`Agent._finish`, handing the test outcomes to feedback that takes them."""
+        """As :meth:`Agent._finish`, handing the test outcomes to feedback that takes them; then the
+        strategy's rules: a one-shot arm ends its trials, and so does an untested attempt under
+        ``on_untested="stop"`` when the strategy meant to test it."""
         if outcomes is None or not self._feedback_takes_outcomes:
-            return super()._finish(answer)
-        self.answer = answer
-        extra = {"call": self._call} if self._feedback_takes_call else {}
-        self.feedback_result = self.feedback_fn(answer, self.scratchpad.strip(), outcomes=list(outcomes), **extra)
-        self.finished = True
-        return feedback_observation(self.feedback_result)
+            super()._finish(answer)
+        else:
+            self.answer = answer
+            extra = {"call": self._call} if self._feedback_takes_call else {}
+            self.feedback_result = self.feedback_fn(answer, self.scratchpad.strip(), outcomes=list(outcomes), **extra)
+            self.finished = True
+            if not outcomes and not self.feedback_result.untested:  # no test ran: whatever it said, untested
+                self.feedback_result = dataclasses.replace(self.feedback_result, success=False, untested=True,
+                                                           message=self.feedback_result.message or NO_RUNNABLE_TEST)
+        arm, verdict = self.strategy.arm, self.feedback_result
+        stop = arm.one_shot or (verdict.untested and arm.runs_tests and self.on_untested == "stop")
+        if stop and not verdict.stop:
+            self.feedback_result = verdict = dataclasses.replace(verdict, stop=True)
+        if verdict.untested:
+            self.extra["untested"] = True
+            return f"Untested: {verdict.message}" if verdict.message else "Untested"
+        return feedback_observation(verdict)
+

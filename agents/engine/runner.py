@@ -37,10 +37,10 @@ from ..llm.cache import CachedLLM, ResponseCache
 from ..llm.costs import cost_usd, price_of
 from ..llm.limits import Limiter, with_limiter
 from ..reflexion import Agent, oracle_feedback
-from ..strategies import ReinAgentStrategy
+from ..strategies import ReinAgentStrategy, default_strategy
 from ..tasks import get_task
 from ..tasks.base import REPO_ROOT
-from ..types import Attempt, Sample
+from ..types import Attempt, Sample, ends_trials
 from .records import ManifestWriter, RunFolder, check_run_name, final_records
 from .report import error_summary, format_log, outcome, summarize
 
@@ -147,7 +147,7 @@ def _build(spec: Any) -> LLM:
 
 
 def run_trials(agent: str, samples: Any, *, task: Any = "hotpotqa",
-               strategy: ReinAgentStrategy | str = "reinagent", n_trials: int = 5, llm: Any = "local",
+               strategy: ReinAgentStrategy | str | None = None, n_trials: int = 5, llm: Any = "local",
                reflect_llm: Any = None, feedback: str | None = None, judge_llm: Any = None,
                evaluator: Callable[[str, str], bool] | None = None, environment: Any = None,
                docstore: Any = "offline", data_path: str | None = None, concurrency: int = 1,
@@ -191,8 +191,9 @@ def run_trials(agent: str, samples: Any, *, task: Any = "hotpotqa",
 
     task = get_task(task)
     task.check_agent(agent)
-    strategy = ReinAgentStrategy.parse(strategy)
-    feedback = task.check_feedback(feedback)
+    # A name means what the original meant on this task; None is the original's method there.
+    strategy = ReinAgentStrategy.parse(default_strategy(task.name) if strategy is None else strategy, task=task.name)
+    feedback = task.check_feedback(feedback or strategy.arm.feedback)
     if not isinstance(n_trials, int) or n_trials < 1:
         raise ValueError(f"n_trials must be a positive integer, got {n_trials!r}")
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
@@ -334,7 +335,7 @@ def _run_locked(*, folder, task, agent, strategy, feedback, samples, model, refl
     for (sid, _), record in sorted(done.items(), key=lambda item: item[0][1]):
         recorded.setdefault(sid, []).append(record)
     # per sample: [attempts so far, solved] (what Agent.attempts / Agent.solved would say)
-    status = {s.id: [len(recorded.get(s.id, ())), any(r.get("success") for r in recorded.get(s.id, ()))]
+    status = {s.id: [len(recorded.get(s.id, ())), any(ends_trials(r) for r in recorded.get(s.id, ()))]
               for s in samples}
     agents_by_id: dict[str, Agent] = {}
     sample_by_id = {s.id: s for s in samples}
@@ -387,7 +388,7 @@ def _run_locked(*, folder, task, agent, strategy, feedback, samples, model, refl
             done[(sid, record["trial"])] = record
             tally[kind] += 1
             status[sid][0] += 1
-            status[sid][1] = status[sid][1] or bool(record.get("success"))
+            status[sid][1] = status[sid][1] or ends_trials(record)
             if kind == "error":
                 failed_now.add(sid)
         if next_trial(sid) is None:

@@ -58,6 +58,22 @@ def test_a_fenced_body_without_indentation_is_indented():
     assert extract_completion("```\nreturn x + 1\n```", "f") == "    return x + 1\n"
 
 
+@pytest.mark.parametrize("reply, body", [
+    ("return x + 1", "    return x + 1\n"),                                         # one bare line
+    ("y = x * 2\nif y > 3:\n    y -= 1\nreturn y", "    y = x * 2\n    if y > 3:\n        y -= 1\n    return y\n"),
+    ("y = 0\n    for i in range(x):\n        y += i\n    return y",                 # only the first line flush left
+     "    y = 0\n    for i in range(x):\n        y += i\n    return y\n"),
+])
+def test_a_bare_body_is_reindented_as_the_paper_era_code_did(reply, body):
+    """Neither fenced nor indented: the original's py_fix_indentation indented the first line, then
+    every line; the kit's old parser turned such a reply into an empty completion."""
+    assert extract_completion(reply, "f") == body
+
+
+def test_a_bare_reply_that_is_not_code_stays_empty():
+    assert extract_completion("This function doubles its input.", "f") == ""
+
+
 def test_tabs_become_spaces_and_nothing_usable_gives_an_empty_completion():
     assert extract_completion("\treturn x\n", "f") == "    return x\n"
     assert extract_completion("", "f") == extract_completion(None, "f") == ""
@@ -106,7 +122,7 @@ def _agent(replies, **options):
 
 def test_tests_are_written_once_and_kept_for_every_trial():
     agent, seen = _agent([" f(3) == 6\nassert f(2) == 4", "    return x\n", " forgot to double.", "    return x\n",
-                          " still does not double.", "    return 2 * x\n"], strategy="reinagent")
+                          " still does not double.", "    return 2 * x\n"], strategy="reinagent", test_source="both")
     attempts = [agent.run(), agent.run(), agent.run()]
     assert [a.success for a in attempts] == [False, False, True]
     assert sum(p.endswith("# Tests:\nassert") for p in seen) == 1
@@ -120,7 +136,7 @@ def test_visible_tests_alone_need_no_model_call_for_tests():
 
 
 def test_last_attempt_shows_the_code_and_its_test_results():
-    agent, seen = _agent(["", "    return x\n", "    return 2 * x\n"], strategy="last_attempt")
+    agent, seen = _agent(["", "    return x\n", "    return 2 * x\n"], strategy="last_attempt", test_source="both")
     agent.run(), agent.run()
     memory = seen[-1].split("(end of examples)")[-1]
     assert "Your last attempt was:\nFunction: f\nImplementation:" in memory
@@ -132,7 +148,7 @@ def test_resume_restores_the_tests_without_a_model_call():
     first = agent.run()
     again, seen = _agent(["    return 2 * x\n"], strategy="none")
     again.restore([first])
-    assert again.run().success and again.tests == ["assert f(2) == 4", "assert f(3) == 6"] and len(seen) == 1
+    assert again.run().success and again.tests == ["assert f(3) == 6"] and len(seen) == 1
 
 
 def test_chat_models_are_not_cut_at_their_first_def():

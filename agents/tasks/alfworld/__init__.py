@@ -1,8 +1,8 @@
 """ALFWorld (Shridhar et al., 2021), the kit's decision-making task: an agent acts in a text household
 (alfworld 0.4's TextWorld engine, offline, from game files) and succeeds when the engine says ``won``.
 
-One agent, ``react`` (:mod:`.actor`: ``> command`` lines, ``think:`` answered ``OK.``, 49 commands at
-most, stopped at the same command twice in a row); one feedback source, ``oracle``: the game's own
+One agent, ``react`` (:mod:`.actor`: ``> command`` lines, ``think:`` answered ``OK.``, 50 commands at
+most as in the logged runs, stopped at the same command twice in a row); one feedback source, ``oracle``: the game's own
 ``won`` (:mod:`.oracle`; the actor never sees it). The games: the 12-game suite shipped in
 ``alfworld_runs/data/suite`` (:mod:`.suite_spec`, :mod:`.build_suite`), or ``$ALFWORLD_DATA``.
 Prompts and few-shots: :mod:`.prompts`, :mod:`.fewshots`; the original's logged curves: :mod:`.paper`.
@@ -16,12 +16,13 @@ Play a game by hand (the engine loads on first ``reset()``; importing this packa
 
 >>> TASK.name, TASK.unit, TASK.agents, TASK.feedback_sources, TASK.primary_score
 ('alfworld', 'games', ('react',), ('oracle',), 'won')
->>> TASK.default_options("react")
-{'max_reflections': 3}
+>>> TASK.default_options("react")["max_steps"], TASK.default_options("react")["loop_period"]
+(50, 1)
 """
 from __future__ import annotations
 
 import importlib
+import os
 from typing import Any
 
 from ...types import Sample
@@ -62,10 +63,13 @@ class AlfWorldTask(BaseTask):
             found = len(list_games(root))
         except FileNotFoundError as error:
             return f"missing: {error}"
-        where = "the shipped suite" if root == SUITE_ROOT else f"ALFWORLD_DATA={root}"
         version = engine_version().get("alfworld")
         engine = f"alfworld {version}" if version else f"engine not installed: {INSTALL_HINT}"
-        return f"{found} games from {where} ({engine})"
+        if root != SUITE_ROOT:
+            return f"{found} games from ALFWORLD_DATA={root} ({engine})"
+        empty = " (ALFWORLD_DATA is set but empty: treated as unset)" if "ALFWORLD_DATA" in os.environ else ""
+        return (f"{found} games from the shipped suite{empty} ({engine}); the 134 real games: set "
+                f"ALFWORLD_DATA to the folder holding json_2.1.1/valid_unseen/ (README: ALFWorld offline)")
 
     def load(self, n: int | None = None, seed: int = 0, path: str | None = None) -> list[Sample]:
         from .games import load_games
@@ -84,8 +88,15 @@ class AlfWorldTask(BaseTask):
         return game_sample(record)
 
     def default_options(self, agent: str) -> dict[str, Any]:
-        # The original showed at most the last 3 reflections; --max-reflections overrides.
-        return {"max_reflections": 3}
+        from .actor import (ACTION_TOKENS, DEFAULT_LOOP_PERIOD, DEFAULT_MAX_STEPS, DEFAULT_REPEAT_LIMIT,
+                            REFLECTION_TOKENS)
+
+        # The logged runs' settings, each recorded in the manifest: the last 3 reflections shown,
+        # 50 commands (49 at the original's HEAD), the same command twice in a row stops, 100-token
+        # commands, 256-token reflections. The CLI's flags and run_trials' keywords override them.
+        return {"max_reflections": 3, "max_steps": DEFAULT_MAX_STEPS, "repeat_limit": DEFAULT_REPEAT_LIMIT,
+                "loop_period": DEFAULT_LOOP_PERIOD, "action_tokens": ACTION_TOKENS,
+                "reflect_max_tokens": REFLECTION_TOKENS}
 
     def prompts(self, agent: str) -> dict[str, str]:
         from .prompts import default_prompts

@@ -4,11 +4,21 @@ The attempt is a game transcript in the engine's own format, the shape of the fe
 and the task as the game states them, then ``> command`` lines, each followed by the game's reply.
 A ``think: ...`` command is a note to itself: the actor answers it ``OK.`` (sent to the engine, it
 would waste a step). The attempt ends when the game is over (the engine ends a game once it is
-won), after ``max_steps`` commands (the original: 49), or when the model repeats itself: the same
-command twice in a row (the original's early stop), or the same block of up to ``loop_period``
+won), after ``max_steps`` commands (50, the limit of the original's logged runs; its later code
+has 49), or when the model repeats itself: the same command twice in a row (the original's early
+stop, the default). ``loop_period=4`` (``--stop-on-cycles``) also stops at the same block of up to 4
 commands twice in a row (``go to shelf 1``, ``go to shelf 2``, ``go to shelf 1``, ``go to shelf 2``:
-small models circle like this until the step limit; the original caught only the first kind,
-``loop_period=1`` restores that). Its last line says why it ended. The verdict is the game's own
+small models circle like this until the step limit; an A-B-A-B episode that would win later is
+then cut as a failure). Its last line says why it ended.
+
+A reply with fewer than 5 characters of command is counted in the attempt (``short_replies``). The
+original asked again at a rising temperature (0.2, 0.4, ... up to 6 tries); the kit does not: its
+model contract has one temperature per model (a per-call one would change every backend and the
+cache key), and at temperature 0 asking again returns the same reply. Such a reply is sent as it
+is (an empty one is answered "Nothing happens.").
+
+The reflection reads the failed trial and the game's last 3 earlier reflections (the original's
+"plans from past attempts"), and may run to 256 tokens, kept whole (the original's budget). The verdict is the game's own
 (:mod:`agents.tasks.alfworld.oracle`): the actor plays through a view that never says whether the
 game was won.
 
@@ -50,12 +60,17 @@ from ...reflexion import Agent
 from .env import normalize_action
 from .games import ENGINE_STEP_LIMIT
 from .oracle import GameOracle, PlayerView
-from .prompts import default_prompts, examples_for
+from .prompts import default_prompts, examples_for, format_past
 
-DEFAULT_MAX_STEPS = 49          # the original's limit: 49 commands, thoughts included
+DEFAULT_MAX_STEPS = 50          # the logged runs' limit: 50 commands, thoughts included
+HEAD_MAX_STEPS = 49             # the original's later code (HEAD): --max-steps 49
 DEFAULT_REPEAT_LIMIT = 2        # the original stopped at the same command twice in a row
-DEFAULT_LOOP_PERIOD = 4         # blocks of up to 4 commands repeated also stop (the original: 1)
-ACTION_TOKENS = 48              # one command or one thought: short replies, cut at the newline
+DEFAULT_LOOP_PERIOD = 1         # only that; CYCLE_LOOP_PERIOD also stops repeated cycles (--stop-on-cycles)
+CYCLE_LOOP_PERIOD = 4
+ACTION_TOKENS = 100             # the logging commit's budget for one command or one thought
+REFLECTION_TOKENS = 256         # the original's reflection budget (text-davinci-003)
+PAST_REFLECTIONS = 3            # earlier reflections the reflection query shows, as the original's
+SHORT_REPLY = 5                 # the original asked again below 5 characters
 ACTION_STOP = ["\n"]
 NOTHING = "Nothing happens."    # the engine's reply to what it cannot do; also to an empty command
 THINK_REPLY = "OK."
@@ -86,7 +101,9 @@ def repeated_block(commands: list[str], repeats: int = DEFAULT_REPEAT_LIMIT,
 
     >>> repeated_block(["look", "go to desk 1", "go to desk 1"])
     1
-    >>> repeated_block(["go to shelf 1", "go to shelf 2", "go to shelf 1", "go to shelf 2"])
+    >>> repeated_block(["go to shelf 1", "go to shelf 2", "go to shelf 1", "go to shelf 2"])  # the default: no
+    0
+    >>> repeated_block(["go to shelf 1", "go to shelf 2", "go to shelf 1", "go to shelf 2"], longest=CYCLE_LOOP_PERIOD)
     2
     >>> repeated_block(["go to shelf 1", "go to shelf 2", "go to shelf 1"]), repeated_block(["look"])
     (0, 0)
@@ -118,7 +135,7 @@ def stop_line(reason: str, max_steps: int = DEFAULT_MAX_STEPS, repeat_limit: int
 
 
 class AlfWorldAgent(Agent):
-    """``AlfWorldAgent([task], *, game, llm, max_steps=49, repeat_limit=2, loop_period=4, ...)``.
+    """``AlfWorldAgent([task], *, game, llm, max_steps=50, repeat_limit=2, loop_period=1, ...)``.
 
     - ``game``: an :class:`~agents.tasks.alfworld.env.AlfWorldGame` (or a ``game.tw-pddl`` path);
       each trial resets it;
@@ -126,7 +143,9 @@ class AlfWorldAgent(Agent):
     - ``examples``: the few-shots, one ``### <task type>`` section per type (the game's is shown),
       or one set for every game; the other prompts as in :mod:`agents.tasks.alfworld.prompts`;
     - ``repeat_limit`` / ``loop_period``: stop when a block of up to ``loop_period`` commands
-      comes ``repeat_limit`` times in a row (the original: 2 and 1);
+      comes ``repeat_limit`` times in a row (the original: 2 and 1, the defaults; ``loop_period=4``
+      also stops cycles);
+    - ``action_tokens`` (100) and ``reflect_max_tokens`` (256): the reply budgets;
     - ``max_prompt_tokens``: the acting prompt's budget (default and cap: the model's context
       window less the reply); past it the oldest steps leave the prompt, not the trajectory.
     """
@@ -138,6 +157,8 @@ class AlfWorldAgent(Agent):
                  repeat_limit: int = DEFAULT_REPEAT_LIMIT, loop_period: int = DEFAULT_LOOP_PERIOD,
                  max_prompt_tokens: int | None = None,
                  action_tokens: int = ACTION_TOKENS, **options: Any):
+        options.setdefault("reflect_max_tokens", REFLECTION_TOKENS)
+        options.setdefault("reflect_trace_tokens", None)  # the original reflected on the whole trial
         if isinstance(game, (str, os.PathLike)):
             from .env import AlfWorldGame
 
@@ -193,9 +214,11 @@ class AlfWorldAgent(Agent):
                 return None
             cut += 1
 
+    whole_reflections = True  # a plan of several sentences, kept whole
+
     def _reflect_prompt(self, trajectory: str) -> str:
         return self.reflect_template.format(examples=self.reflect_examples, scratchpad=trajectory,
-                                            task=self.input)
+                                            task=self.input, past=format_past(self.reflections[-PAST_REFLECTIONS:]))
 
     def _act(self, prompt: str):
         # Commands are short: a small reply budget for them (reflections keep max_tokens).
@@ -213,7 +236,7 @@ class AlfWorldAgent(Agent):
         self._cut = 0
         self.scratchpad = self._room
         commands: list[str] = []  # as compared for repeats: normalized, so "put" and "move" agree
-        period, thoughts, engine_steps, reason = 0, 0, 0, "step_limit"
+        period, thoughts, engine_steps, reason, short = 0, 0, 0, "step_limit", 0
         while True:
             if self.steps >= self.max_steps:
                 self.halted = True
@@ -224,6 +247,7 @@ class AlfWorldAgent(Agent):
                 break
             self.steps += 1
             command = read_command(self._act(prompt).text)
+            short += len(command) < SHORT_REPLY
             over = False
             if not command:
                 reply = NOTHING
@@ -251,5 +275,5 @@ class AlfWorldAgent(Agent):
             self.scratchpad += "\n" + CUT_RECORD.format(n=self._cut)
         self.scratchpad += "\n" + stop_line(reason, self.max_steps, self.repeat_limit, period)
         self.extra = {"task_type": self.task_type, "stop": reason, "thoughts": thoughts,
-                      "engine_steps": engine_steps, "steps_cut_from_prompt": self._cut}
+                      "engine_steps": engine_steps, "steps_cut_from_prompt": self._cut, "short_replies": short}
         self._finish(self.answer)  # the verdict: the game's, read by the oracle

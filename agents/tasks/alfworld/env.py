@@ -42,6 +42,15 @@ DEFAULT_SPLIT = "eval_out_of_distribution"
 SPLIT_FOLDERS = {"train": "train", "eval_in_distribution": "valid_seen",
                  "eval_out_of_distribution": "valid_unseen"}
 INSTALL_HINT = "pip install alfworld==0.4.2"
+# The 134 games of the original's runs: valid_unseen (AlfredTWEnv's eval_out_of_distribution) after
+# its filters (the six task types, no sliced objects, solvable), by task type.
+VALID_UNSEEN_GAMES = {"pick_and_place_simple": 24, "look_at_obj_in_light": 18,
+                      "pick_clean_then_place_in_recep": 31, "pick_heat_then_place_in_recep": 23,
+                      "pick_cool_then_place_in_recep": 21, "pick_two_obj_and_place": 17}
+OFFLINE_LAYOUT = """$ALFWORLD_DATA/json_2.1.1/valid_unseen/<task type>-<object>-<...>-<scene>/<trial>/game.tw-pddl
+(made by `alfworld-download` in ~/.cache/alfworld on a machine with a network: copy its
+json_2.1.1/valid_unseen/ folder, game.tw-pddl files included, and point ALFWORLD_DATA at the folder
+above json_2.1.1; traj_data.json beside each game is not needed to play it; 134 games)"""
 
 
 def import_alfworld():
@@ -53,7 +62,7 @@ def import_alfworld():
     (an existing folder: nothing is created) and the environment is put back afterwards.
     """
     before = os.environ.get("ALFWORLD_DATA")
-    if before is None:
+    if not before:  # unset, or set but empty (alfworld would try to create the folder '')
         os.environ["ALFWORLD_DATA"] = str(SUITE_ROOT if SUITE_ROOT.is_dir() else Path.cwd())
     try:
         import alfworld
@@ -63,6 +72,8 @@ def import_alfworld():
     finally:
         if before is None:
             os.environ.pop("ALFWORLD_DATA", None)
+        elif not before:
+            os.environ["ALFWORLD_DATA"] = before
     # TextWorld's PddlEnv.load leaves its game file open on every reset; nothing to act on.
     warnings.filterwarnings("ignore", category=ResourceWarning, module=r"textworld\.envs\.pddl")
     return alfworld
@@ -134,16 +145,18 @@ def _solvable(gamefile: Path) -> bool:
 
 def games_root() -> Path:
     """Where games come from: ``$ALFWORLD_DATA`` (the folder `alfworld-download` fills, holding
-    ``json_2.1.1/``) when set, else the 12-game suite committed with the kit."""
-    env = os.environ.get("ALFWORLD_DATA")
+    ``json_2.1.1/``) when set, else the 12-game suite committed with the kit. Set but empty
+    (``ALFWORLD_DATA=``) is unset (see :data:`OFFLINE_LAYOUT` for what the folder must hold)."""
+    env = os.environ.get("ALFWORLD_DATA", "").strip()
     if not env:
         return SUITE_ROOT
     root = Path(env).expanduser()
     if not next(root.glob(f"{DATA_DIR}/*/*/*/{GAME_FILE}"), None):
         raise FileNotFoundError(
             f"ALFWORLD_DATA={env} holds no games ({DATA_DIR}/<split>/<task>/<trial>/{GAME_FILE}). "
-            f"Point ALFWORLD_DATA at the folder `alfworld-download` filled (it contains {DATA_DIR}/), "
-            f"or unset ALFWORLD_DATA to use the kit's own suite, which needs no download: {SUITE_ROOT}")
+            f"Point ALFWORLD_DATA at the folder `alfworld-download` filled (it contains {DATA_DIR}/; "
+            f"offline, the layout is {OFFLINE_LAYOUT}), or unset ALFWORLD_DATA to use the kit's own "
+            f"suite, which needs no download: {SUITE_ROOT}")
     return root
 
 

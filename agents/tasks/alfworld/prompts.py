@@ -50,7 +50,7 @@ Here are two examples.
 
 Previous trial:
 {scratchpad}
-
+{past}
 Reflection:"""
 
 PROMPT_OPTIONS = ("template", "examples", "reflect_template", "reflect_examples")
@@ -102,6 +102,24 @@ def format_reflections(reflections: list[tuple[str, str]]) -> str:
     Reflection: Look less.
     """
     return "\n\n".join(f"Previous trial:\n{trajectory}\n\nReflection: {note}" for trajectory, note in reflections)
+
+
+def format_past(reflections: list[str]) -> str:
+    """The game's earlier reflections as the reflection prompt's ``{past}`` block (the original
+    showed the last 3 plans of that game), or "" before there are any.
+
+    >>> print(format_past(["Take the mug first.", "Look in cabinet 2."]))
+    <BLANKLINE>
+    Plans written after earlier failed attempts at this game:
+    - Take the mug first.
+    - Look in cabinet 2.
+    <BLANKLINE>
+    >>> format_past([])
+    ''
+    """
+    if not reflections:
+        return ""
+    return "\nPlans written after earlier failed attempts at this game:\n" + "".join(f"- {r}\n" for r in reflections)
 
 
 def default_prompts(agent: str = "react") -> dict[str, str]:

@@ -48,6 +48,13 @@ class HotPotQATask(BaseTask):
         return Sample(id=str(record["id"]), input=record["question"], target=record["answer"],
                       data=dict(record))
 
+    def default_options(self, agent: str) -> dict[str, Any]:
+        from ...strategies import LAST_ATTEMPT_TOKENS
+
+        # The original trimmed the failed trace a reflection reads to ~1,600 tokens (recorded in
+        # the manifest; reflect_trace_tokens=None reads half the model's window instead).
+        return {"reflect_trace_tokens": LAST_ATTEMPT_TOKENS}
+
     def prompts(self, agent: str) -> dict[str, str]:
         from .prompts import default_prompts
 

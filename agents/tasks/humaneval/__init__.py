@@ -9,13 +9,18 @@ tests (``scripted``). Model-written code never runs in the kit's process: see ``
 The public scorer is exported here: ``score(problem, completion, timeout=10.0) -> ScoreResult``
 (``passed``, ``reason`` in the kit's own words, ``seconds``; see :class:`.scoring.ScoreResult`).
 
-Agent: ``codegen`` (:class:`agents.actors.codegen.CodeGenAgent`). Feedback: ``tests`` (its own
-tests decide a retry: honest, the default) or ``oracle`` (the hidden tests decide; the agent is
-told only "incorrect"). Whatever the feedback, the hidden tests are run once per attempt on its
-implementation, for the ``pass`` score (pass@1 after trial k); they never reach a prompt or a record.
+Agent: ``codegen`` (:class:`agents.actors.codegen.CodeGenAgent`); strategies: the original's
+programming arms, ``reflexion`` by default (:data:`agents.strategies.ARMS`). Feedback: ``tests``
+(the tests the model wrote decide a retry, as in the original: honest, the default),
+``tests+docstring`` (those after the docstring's examples: a different feedback), ``oracle`` (the
+hidden tests decide; the agent is told only "incorrect"), ``none`` (no verdict: the arms that run
+no test). Whatever the feedback, the hidden tests are run once per attempt on its implementation,
+for the ``pass`` score; they never reach a prompt or a record. pass@1 after trial k is defined as
+the original defined it: the hidden tests of the implementation where the loop stopped (by trial
+k), the per-trial table's ``success_rate`` (see :mod:`.paper`).
 
 >>> TASK.name, TASK.unit, TASK.primary_score, TASK.feedback_sources, TASK.agents
-('humaneval', 'problems', 'pass', ('tests', 'oracle'), ('codegen',))
+('humaneval', 'problems', 'pass', ('tests', 'oracle', 'tests+docstring', 'none'), ('codegen',))
 >>> s = TASK.sample_from({"task_id": "T/0", "prompt": "def one():\\n", "entry_point": "one",
 ...                       "canonical_solution": "    return 1\\n", "test": "def check(c): assert c() == 1\\n"})
 >>> s.id, s.input, TASK.target_of(s)
@@ -42,7 +47,7 @@ class HumanEvalTask(BaseTask):
     title = "HumanEval"
     unit = "problems"
     agents = ("codegen",)
-    feedback_sources = ("tests", "oracle")
+    feedback_sources = ("tests", "oracle", "tests+docstring", "none")
     primary_score = "pass"
     runs_dir = "programming_runs"
     metric = "pass@1"
@@ -81,7 +86,11 @@ class HumanEvalTask(BaseTask):
 
     # -- the agent ----------------------------------------------------------------------------------------
     def default_options(self, agent: str) -> dict[str, Any]:
-        return {"max_tokens": 256}  # a function body; tests and reflections have their own budgets
+        from ...actors.codegen import CODE_TOKENS, REFLECTION_TOKENS
+
+        # The original's budgets, recorded in every manifest (the kit's old 256 cut whole functions).
+        return {"max_tokens": CODE_TOKENS, "test_max_tokens": CODE_TOKENS, "reflect_max_tokens": REFLECTION_TOKENS,
+                "max_tests": None, "on_untested": "stop"}
 
     def prompts(self, agent: str) -> dict[str, str]:
         from .prompts import default_prompts
@@ -108,12 +117,20 @@ class HumanEvalTask(BaseTask):
         from .scoring import run_tests
         from .visible import docstring_tests
 
+        from ...strategies import ReinAgentStrategy
+
         self.check_agent(agent)
+        strategy = ReinAgentStrategy.parse(strategy, task=self.name)
         timeout = (environment or {}).get("test_timeout_s", TEST_TIMEOUT_S)
         entry_point = sample.data["entry_point"]
+        # tests+docstring feedback: the docstring's examples first (the kit's earlier default).
+        if getattr(feedback, "source", None) == "tests+docstring":
+            options.setdefault("test_source", "both")
+        # test-acc runs the model's tests on the canonical solution; no other arm is handed it.
+        reference = sample.data.get("canonical_solution") if strategy is ReinAgentStrategy.TEST_ACC else None
         return CodeGenAgent(sample.input, entry_point=entry_point,
                             visible_tests=docstring_tests(sample.input, entry_point),
-                            run_tests=functools.partial(run_tests, timeout=timeout),
+                            run_tests=functools.partial(run_tests, timeout=timeout), reference=reference,
                             llm=llm, reflect_llm=reflect_llm, strategy=strategy, feedback=feedback,
                             sample_id=sample.id, task=self.name, **options)
 
@@ -142,11 +159,21 @@ class HumanEvalTask(BaseTask):
         source = self.check_feedback(source)
         if source == "oracle":
             return feedback.hidden_tests(functools.partial(self.verdict, sample))
-        return feedback.own_tests()
+        if source == "none":
+            return feedback.no_verdict()
+        return feedback.own_tests(source)
 
     def score(self, sample: Sample, attempt: Any) -> dict[str, Any]:
         """``pass``: the hidden tests pass on the attempt's completion; ``hidden_reason``: why not,
-        in the verdict's words (which never quote a hidden test)."""
+        in the verdict's words (which never quote a hidden test). Under ``test-acc`` (no code is
+        written) ``pass`` is what the original's test-acc log counted: every test the model wrote
+        accepts the canonical solution."""
+        if getattr(attempt, "strategy", None) == "test-acc":
+            extra = getattr(attempt, "extra", {}) or {}
+            accepted = bool(attempt.feedback and attempt.feedback.success)
+            return {"pass": accepted, "tests_accept_canonical": accepted,
+                    "tests_passed": int(extra.get("tests_passed", 0)), "tests_total": int(extra.get("tests_total", 0)),
+                    "hidden_reason": ""}
         result = self.verdict(sample, attempt.answer or "")
         return {"pass": bool(result.passed), "hidden_reason": str(result.reason)[:160]}
 
@@ -156,7 +183,8 @@ class HumanEvalTask(BaseTask):
     def estimate(self, agent: str, samples: list[Sample], model: Any, n_trials: int,
                  prompts: dict[str, str], options: dict[str, Any], reflects: bool) -> dict[str, int]:
         """Every problem fails every trial: trial 1 writes tests and code, each later trial a
-        reflection (if the strategy reflects) and code, the last attempt shown each time."""
+        reflection (if the strategy reflects) and code, the last attempt shown each time (an upper
+        bound for every arm: ``simple`` and ``test-acc`` make fewer calls)."""
         max_tokens = options.get("max_tokens") or model.max_tokens
         code, tests = prompts.get("template", "") + prompts.get("examples", ""), \
             prompts.get("tests_template", "") + prompts.get("tests_examples", "")

@@ -50,7 +50,8 @@ def test_the_task_contract():
     assert (TASK.name, TASK.title, TASK.unit, TASK.agents) == ("alfworld", "ALFWorld", "games", ("react",))
     assert TASK.feedback_sources == ("oracle",) and TASK.primary_score == "won"
     assert TASK.runs_root == REPO / "alfworld_runs" / "root"
-    assert TASK.default_options("react") == {"max_reflections": 3}
+    assert TASK.default_options("react") == {"max_reflections": 3, "max_steps": 50, "repeat_limit": 2,
+                                             "loop_period": 1, "action_tokens": 100, "reflect_max_tokens": 256}
     assert "12 games from the shipped suite" in TASK.data_status()
     with pytest.raises(ValueError, match="offers feedback oracle"):
         TASK.check_feedback("self")
@@ -117,19 +118,20 @@ def test_an_attempt_thinks_acts_and_wins():
     assert attempt.success and attempt.steps == 3 and attempt.answer == "move mug 1 to shelf 1"
     assert attempt.trajectory.splitlines()[2:4] == ["> think: The mug goes on the shelf.", "OK."]
     assert attempt.extra == {"task_type": "pick_and_place_simple", "stop": "game_over", "thoughts": 1,
-                             "engine_steps": 2, "steps_cut_from_prompt": 0}
+                             "engine_steps": 2, "steps_cut_from_prompt": 0, "short_replies": 0}
 
 
 def test_repeats_and_the_step_limit_stop_an_attempt():
     repeat = AlfWorldAgent(game=StubGame(), llm=scripted(" go to desk 1", " GO TO DESK 1."))
     attempt = repeat.run()
     assert attempt.trajectory.endswith(stop_line("repeated")) and not attempt.success and not attempt.halted
-    circle = AlfWorldAgent(game=StubGame(), llm=scripted(*[" go to shelf 1", " go to shelf 2"] * 3))
-    assert circle.run().trajectory.endswith("(stopped: the same 2 commands twice in a row)")
-    original = AlfWorldAgent(game=StubGame(), llm=scripted(*[" go to shelf 1", " go to shelf 2"] * 3),
-                             loop_period=1, max_steps=5)
+    # The original's rule, the default: a cycle A-B-A-B is not stopped (it may still win later).
+    original = AlfWorldAgent(game=StubGame(), llm=scripted(*[" go to shelf 1", " go to shelf 2"] * 3), max_steps=5)
     attempt = original.run()
     assert attempt.halted and attempt.steps == 5 and attempt.trajectory.endswith(stop_line("step_limit", 5))
+    circle = AlfWorldAgent(game=StubGame(), llm=scripted(*[" go to shelf 1", " go to shelf 2"] * 3),
+                           loop_period=actor.CYCLE_LOOP_PERIOD)
+    assert circle.run().trajectory.endswith("(stopped: the same 2 commands twice in a row)")
     empty = AlfWorldAgent(game=StubGame(), llm=scripted("\n", ""))
     attempt = empty.run()
     assert attempt.invalid_actions == 2 and attempt.trajectory.splitlines()[2:4] == [">", "Nothing happens."]
@@ -165,8 +167,13 @@ def test_reference_curves_from_the_original_logs():
     assert len(reflexion) == 15 and reflexion[0] == base[0] == 84 and reflexion[10] == 130 and reflexion[-1] == 134
     assert base[-1] == 101 and reflexion == sorted(reflexion) and base == sorted(base)
     curves = TASK.paper_curves("react")
-    assert len(curves) == 2 and all("(text-davinci-003, oracle feedback, logged)" in label for label in curves)
+    assert len(curves) == 2 and all("text-davinci-002 acting, text-davinci-003 reflecting, 100-token actions, "
+                                    "50 steps, oracle feedback, logged, 134 games" in label for label in curves)
     assert all(TASK.paper_agent(label) == "react" for label in curves)
+    # Issue 18 item 9: the "no memory" log's memory grew through trials 1-4; all its 7 values are drawn.
+    assert base == [84, 94, 97, 98, 100, 101, 101]
+    assert "memory grew through trials 1-4, then froze" in paper.NO_MEMORY_LABEL
+    assert [round(134 * r) for r in curves[paper.NO_MEMORY_LABEL]] == base
 
 
 def test_dry_run_bounds_calls(tmp_path):
