@@ -9,7 +9,10 @@
     python bench/bench_sandbox.py              # 164 problems, 30 overhead runs
     BENCH_SMALL=1 python bench/bench_sandbox.py  # 24 problems, 8 runs (CI)
 
-Last line: ``RESULT humaneval_canonical_s <seconds for the problems scored>``.
+The jail's ceiling in force on this host is printed first (a cgroup per jail, or per process only).
+Last lines: ``RESULT humaneval_canonical_passed <passed>/<scored>``,
+``RESULT humaneval_canonical_per_s <problems a second>`` and
+``RESULT humaneval_canonical_s <seconds for the problems scored>``.
 """
 from __future__ import annotations
 
@@ -39,7 +42,8 @@ def main(argv: list[str] | None = None) -> float:
     runs = 8 if args.small else 30
 
     from agents.tasks.humaneval.data import DatasetUnavailable, load_humaneval
-    from agents.tasks.humaneval.sandbox import SandboxUnavailable, check_sandbox, python_command, run_in_sandbox
+    from agents.tasks.humaneval.sandbox import (SandboxUnavailable, ceiling_in_force, check_sandbox, python_command,
+                                                run_in_sandbox)
     from agents.tasks.humaneval.scoring import score, score_many
 
     try:
@@ -61,6 +65,7 @@ def main(argv: list[str] | None = None) -> float:
     canonical_s = time.perf_counter() - started
     passed = sum(r.passed for r in results)
 
+    print(f"ceiling in force: {ceiling_in_force()}")
     print(f"sandbox overhead on {os.cpu_count()} CPUs, median of {runs} runs:")
     print(f"  python -c pass (plain subprocess)          {plain * 1000:7.1f} ms")
     print(f"  python -I -S -B -c pass (the jail's flags) {isolated * 1000:7.1f} ms")
@@ -73,6 +78,8 @@ def main(argv: list[str] | None = None) -> float:
     if passed != len(problems):
         failed = [(p["task_id"], r.reason) for p, r in zip(problems, results) if not r.passed]
         sys.exit(f"canonical solutions failed: {failed[:5]}")
+    print(f"RESULT humaneval_canonical_passed {passed}/{len(problems)}")
+    print(f"RESULT humaneval_canonical_per_s {len(problems) / canonical_s:.1f}")
     print(f"RESULT humaneval_canonical_s {canonical_s:.2f}")
     return canonical_s
 
