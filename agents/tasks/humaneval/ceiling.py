@@ -18,7 +18,8 @@ segments, memfds) belongs to no process once it is unmapped, and ``RLIMIT_NPROC`
 
 Without a cgroup (no root, a read-only cgroup filesystem, a cgroup v2 host where the kit's cgroup
 holds processes), the ceiling is per process: ``memory_mb`` x ``processes``, with ``memfd_create``
-refused by the seccomp filter so that no page escapes the rlimits. ``REINAGENT_CGROUP`` names a cgroup
+(and, without IPC limits, SysV ``shmget``/``msgget``) refused by the seccomp filter so that no page
+escapes the rlimits. ``REINAGENT_CGROUP`` names a cgroup
 (v2) under which the kit may make the jails' (e.g. one made by ``systemd-run --scope -p Delegate=yes``),
 or ``off``.
 
@@ -290,5 +291,7 @@ def describe(memory_mb: int = 1024, processes: int = 16, ipc_mb: int = 16, per_p
         return (f"{ceiling.kind}: {knob} {memory_mb} MiB and pids.max {processes + HELPERS} per jail "
                 f"(under {', '.join(ceiling.parents)}), every page counted (memfds, shared memory, tmpfs); "
                 f"{ipc}; plus {per_process_mb} MiB of address space per process")
+    if not ceiling.ipc:
+        ipc = "SysV shared memory and message queues refused"
     return (f"per process only (no cgroup: {ceiling.why}): {per_process_mb} MiB of address space x up to "
             f"{processes} processes; {ipc}; memfd_create refused")

@@ -316,7 +316,7 @@ class Jail:
             self.cgroup = JailCgroup(ceiling, self.limits.jail_memory_mb, self.limits.processes)
         from .syscall_filter import filter_fd  # here: that module needs SandboxUnavailable from this one
 
-        seccomp_fd = filter_fd(memfd=ceiling.counts_memory)
+        seccomp_fd = filter_fd(memfd=ceiling.counts_memory, sysv=ceiling.counts_memory or ceiling.ipc)
         info_r, info_w = os.pipe()
         try:
             cmd = wrapper(ceiling, self.cgroup, self.limits.ipc_mb) + bwrap_command(

@@ -16,8 +16,9 @@ Docker's default profile refuses:
 - **kernel attack surface** a program never needs: ``bpf``, ``perf_event_open``, ``userfaultfd``,
   ``io_uring_*``, ``ptrace``, ``process_vm_*``, module and kexec calls, ``open_by_handle_at``, clocks,
   swap, reboot, quotas, ``TIOCSTI``;
-- ``memfd_create`` when no memory cgroup holds the jail (:func:`build_filter` ``memfd=False``): where
-  nothing counts a memfd's pages against the jail, it gets none.
+- ``memfd_create`` when no memory cgroup holds the jail (:func:`build_filter` ``memfd=False``), and
+  SysV ``shmget``/``msgget`` when neither a cgroup nor low IPC limits bound them (``sysv=False``):
+  where nothing counts those pages against the jail, it gets none.
 
 Everything else answers ``EPERM`` (``EAFNOSUPPORT`` for a refused socket family); a system call of
 another ABI (i386 ``int 0x80``, x32) kills the process. The filter is built with libseccomp (through
@@ -84,7 +85,7 @@ def _library():
 
 
 @functools.lru_cache(maxsize=4)
-def build_filter(memfd: bool = True) -> bytes:
+def build_filter(memfd: bool = True, sysv: bool = True) -> bytes:
     """The compiled BPF program (bytes, as bwrap's ``--seccomp`` reads it). Built once per process."""
     sc = _library()
     native = sc.Arch.NATIVE
@@ -122,16 +123,19 @@ def build_filter(memfd: bool = True) -> bytes:
         deny(eperm, "ioctl", sc.Arg(1, sc.EQ, request))
     if not memfd:
         deny(eperm, "memfd_create")
+    if not sysv:
+        deny(eperm, "shmget")
+        deny(eperm, "msgget")
     with tempfile.TemporaryFile() as handle:
         flt.export_bpf(handle)
         handle.seek(0)
         return handle.read()
 
 
-def filter_fd(memfd: bool = True) -> int:
+def filter_fd(memfd: bool = True, sysv: bool = True) -> int:
     """A file descriptor (inheritable, positioned at 0) holding the filter, for ``bwrap --seccomp FD``.
     The caller closes it once bwrap has started."""
-    program = build_filter(memfd)
+    program = build_filter(memfd, sysv)
     read_fd, write_fd = os.pipe()
     try:  # the program is a few KiB: it fits in the pipe's buffer, so this never blocks
         view = memoryview(program)
@@ -142,7 +146,7 @@ def filter_fd(memfd: bool = True) -> int:
     return read_fd
 
 
-def describe(memfd: bool = True) -> str:
+def describe(memfd: bool = True, sysv: bool = True) -> str:
     """One line for the README and the manifest: what the filter refuses.
 
     >>> describe(memfd=False).startswith("seccomp (libseccomp): no user/mount/net namespaces")
@@ -151,4 +155,4 @@ def describe(memfd: bool = True) -> str:
     text = ("seccomp (libseccomp): no user/mount/net namespaces (unshare, setns, clone CLONE_NEW*, clone3), "
             "no mounts, no keyrings (add_key, keyctl, request_key), sockets AF_UNIX/AF_INET/AF_INET6 only "
             "(no raw, packet, netlink or vsock), no bpf/io_uring/ptrace/perf/userfaultfd/modules")
-    return text + ("" if memfd else ", no memfd_create")
+    return text + ("" if memfd else ", no memfd_create") + ("" if sysv else ", no SysV shmget/msgget")
