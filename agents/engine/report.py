@@ -20,23 +20,28 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from ..types import normalize_record
+from ..types import normalize_record, verdict
 
 
 def outcome(record: dict[str, Any]) -> str:
-    """``correct`` / ``incorrect`` / ``halted`` / ``error`` for one attempt (by ground truth).
+    """``correct`` / ``incorrect`` / ``halted`` / ``error`` for one attempt (by ground truth), and
+    ``untested`` for a wrong one that nothing checked (HumanEval: no runnable test; never a pass).
 
     A missing ``error`` read back as NaN is no error:
 
     >>> outcome({"error": float("nan"), "correct": True})
     'correct'
+    >>> outcome({"correct": False, "feedback": {"success": False, "untested": True}})
+    'untested'
     """
     record = normalize_record(record)
     if record.get("error"):
         return "error"
     if record.get("correct"):
         return "correct"
-    return "halted" if record.get("halted") else "incorrect"
+    if record.get("halted"):
+        return "halted"
+    return "untested" if verdict(record) == "untested" else "incorrect"
 
 
 # The outcomes every table shows, in this order; any other outcome a record carries (a task or a

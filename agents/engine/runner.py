@@ -386,7 +386,7 @@ def _run_locked(*, folder, task, agent, strategy, feedback, samples, model, refl
         sid = record["sample_id"]
         with lock:
             done[(sid, record["trial"])] = record
-            tally[kind] += 1
+            tally[kind] = tally.get(kind, 0) + 1  # any outcome report.outcome gives (untested too)
             status[sid][0] += 1
             status[sid][1] = status[sid][1] or ends_trials(record)
             if kind == "error":

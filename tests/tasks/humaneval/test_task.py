@@ -20,6 +20,8 @@ from agents.llm import LLM, Completion
 from agents.tasks import get_task
 from tests.tasks.humaneval import needs_sandbox
 from agents.tasks.humaneval.scripted import ScriptedCoder
+from agents.tasks.humaneval.visible import docstring_tests
+from agents.strategies import LAST_ATTEMPT_HEADER
 
 pytestmark = needs_sandbox
 
@@ -149,3 +151,119 @@ def test_the_task_contract(problems):
     estimate = task.estimate("codegen", [sample], ScriptedCoder(problems), 3, task.prompts("codegen"),
                              {"max_tokens": 100}, True)
     assert estimate["calls"] == 2 + 2 * 2 and estimate["input_tokens"] > 0
+
+
+# -- the paper's protocol by default (issue 18 items 1-4; issue 21 item 2) ---------------------------------
+def test_the_cli_default_is_reflexion_and_trial_two_sees_the_code_its_failures_and_the_reflection(tmp_path):
+    """``python -m agents run --task humaneval --problems 3 --trials 2`` on a scripted model (served
+    over HTTP by the fake OpenAI-compatible server) that writes a wrong body: the trial-2 code
+    prompt holds the trial-1 implementation, its failing test output and the reflection."""
+    from agents.cli import main
+    from agents.tasks.humaneval.data import load_humaneval
+    from agents.testing.fake_server import FakeOpenAIServer
+
+    coder = ScriptedCoder(load_humaneval())
+    seen = []
+    with FakeOpenAIServer(lambda prompt: seen.append(prompt) or coder.reply_for(prompt),
+                          model_name="scripted-coder") as server:
+        code = main(["run", "--task", "humaneval", "--problems", "3", "--trials", "2",
+                     "--llm", "openai-compatible:scripted-coder", "--base-url", server.base_url,
+                     "--out", str(tmp_path), "--no-cache"])
+    assert code == 0
+    run_dir = next((tmp_path / "codegen" / "reflexion").iterdir())
+    records = [json.loads(line) for line in (run_dir / "attempts.jsonl").read_text().splitlines()]
+    first = {r["sample_id"]: r for r in records if r["trial"] == 1}
+    second = [r for r in records if r["trial"] == 2]
+    assert len(first) == 3 and second, "every problem failed trial 1 and was retried"
+    for record in second:
+        before = first[record["sample_id"]]
+        body = before["answer"].strip()
+        failing = next(line[len("failed: "):] for line in before["trajectory"].splitlines() if line.startswith("failed: "))
+        assert body == "return None" and "# output: None" in failing
+        entry_point = coder._problem(before["input"])["entry_point"]
+        prompt = next(p for p in seen if LAST_ATTEMPT_HEADER in p and f"Function: {entry_point}\n" in p)
+        assert "    return None" in prompt and failing in prompt and record["reflection"] in prompt
+        assert record["reflection"].startswith("The implementation returned None")
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["strategy"] == "reflexion" and manifest["feedback_source"] == "tests"
+    options = manifest["agent_options"]
+    assert (options["max_tokens"], options["test_max_tokens"], options["reflect_max_tokens"]) == (1024, 1024, 256)
+    assert options["max_tests"] is None and options["on_untested"] == "stop"
+
+
+def _untestable(problems):
+    """A coder that writes no test the agent can run (prose instead of asserts), and wrong code."""
+    class Untestable(ScriptedCoder):
+        def reply_for(self, prompt):
+            return " the tests would go here" if prompt.endswith("# Tests:\nassert") else super().reply_for(prompt)
+    return Untestable(problems)
+
+
+def test_an_attempt_with_no_runnable_test_is_untested_in_records_tables_and_logs(problems, tmp_path):
+    from agents.engine.report import outcome
+
+    model = Recording(_untestable(problems[:2]))
+    frame = run_trials("codegen", problems[:2], task="humaneval", n_trials=3, llm=model, root=tmp_path,
+                       cache=False, progress=False)
+    assert len(frame) == 2 and set(frame["trial"]) == {1}            # the original's rule: its loop ends there
+    records = frame.to_dict("records")
+    assert all(r["feedback"]["untested"] and not r["success"] and r["feedback"]["stop"] for r in records)
+    assert all(outcome(r) == "untested" for r in records)             # not "correct", not "incorrect"
+    run_dir = tmp_path / "codegen" / "reflexion"
+    run_dir = next(run_dir.iterdir())
+    summary = (run_dir / "summary.csv").read_text().splitlines()
+    assert "untested" in summary[0].split(",") and summary[1].split(",")[summary[0].split(",").index("untested")] == "2"
+    log = (run_dir / "log.txt").read_text()
+    assert "--- UNTESTED (2) ---" in log and "no runnable test" in log
+    again = run_trials("codegen", problems[:2], task="humaneval", n_trials=2, llm=Recording(_untestable(problems[:2])),
+                       root=tmp_path, run_name="retry", cache=False, progress=False, on_untested="retry")
+    assert len(again) == 4                                            # --untested retry: every trial runs
+
+
+def test_simple_makes_one_attempt_judged_by_the_hidden_tests(problems, tmp_path):
+    frame, model = _run(problems[:2], tmp_path, "simple", None, n_trials=3)
+    assert len(frame) == 2 and not any(p.endswith("# Tests:\nassert") for p in model.prompts)
+    assert frame.attrs["manifest"]["feedback_source"] == "none" and frame.attrs["manifest"]["strategy"] == "simple"
+
+
+def test_immediate_reflexion_runs_every_trial_without_a_test(problems, tmp_path):
+    frame, model = _run(problems[:2], tmp_path, "immediate-reflexion", None, n_trials=3)
+    assert len(frame) == 6 and not any(p.endswith("# Tests:\nassert") for p in model.prompts)
+    assert _pass_at_1(frame) == [0, 2, 2]                             # the reflection fixed it; it ran on
+
+
+def test_test_acc_reports_per_problem_whether_the_models_tests_accept_the_canonical_solution(problems, tmp_path):
+    class HalfWrong(ScriptedCoder):
+        def reply_for(self, prompt):
+            reply = super().reply_for(prompt)
+            wrong = self.problems[0]["prompt"].strip() in prompt
+            return reply + "\nassert " + self.problems[0]["entry_point"] + "([], 0.1) == 42" if wrong and \
+                prompt.endswith("# Tests:\nassert") else reply
+    model = Recording(HalfWrong(problems[:2]))
+    frame = run_trials("codegen", problems[:2], task="humaneval", strategy="test-acc", n_trials=3, llm=model,
+                       root=tmp_path, cache=False, progress=False)
+    by_id = {r["sample_id"]: r for r in frame.to_dict("records")}
+    assert len(frame) == 2 and all(p.endswith("# Tests:\nassert") for p in model.prompts)   # no code is written
+    assert by_id[problems[0]["task_id"]]["scores"]["tests_accept_canonical"] is False
+    assert by_id[problems[1]["task_id"]]["scores"]["tests_accept_canonical"] is True
+    assert frame.attrs["manifest"]["strategy"] == "test-acc"
+
+
+def test_visible_docstring_tests_are_a_different_feedback(problems, tmp_path):
+    frame, model = _run(problems[:1], tmp_path, "reflexion", "tests+docstring", n_trials=1)
+    assert frame.attrs["manifest"]["feedback_source"] == "tests+docstring"
+    assert frame.iloc[0]["extra"]["tests"][0] in docstring_tests(problems[0]["prompt"], problems[0]["entry_point"])
+
+
+def test_the_task_flags_are_refused_on_other_tasks(capsys):
+    from agents.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["run", "--task", "hotpotqa", "--max-tests", "3", "--dry-run"])
+    assert "--max-tests applies to --task humaneval" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["run", "--task", "humaneval", "--visible-tests", "docstring", "--feedback", "oracle", "--dry-run"])
+    assert "cannot go with --feedback oracle" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["run", "--task", "hotpotqa", "--strategy", "test-acc", "--dry-run"])
+    assert "does not apply to task hotpotqa" in capsys.readouterr().err
