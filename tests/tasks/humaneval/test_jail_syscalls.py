@@ -37,7 +37,12 @@ def attempt(name, call):
 """
 
 NAMESPACES = PRELUDE + """
-NR = {"x86_64": dict(clone=56, clone3=435, setns=308), "aarch64": dict(clone=220, clone3=435, setns=268)}[os.uname().machine]
+NR = {"x86_64": dict(clone=56, clone3=435, setns=308, bpf=321, io_uring_setup=425, userfaultfd=323,
+                    perf_event_open=298, ptrace=101),
+      "aarch64": dict(clone=220, clone3=435, setns=268, bpf=280, io_uring_setup=425, userfaultfd=282,
+                      perf_event_open=241, ptrace=117)}[os.uname().machine]
+for name in ("bpf", "io_uring_setup", "userfaultfd", "perf_event_open", "ptrace"):
+    attempt(name, lambda name=name: libc.syscall(NR[name], 0, 0, 0, 0, 0))   # ptrace(PTRACE_TRACEME)...
 for name, flag in %(flags)s.items():
     attempt("unshare " + name, lambda flag=flag: libc.unshare(flag))
 attempt("unshare user+net", lambda: libc.unshare(0x10000000 | 0x40000000))
@@ -118,6 +123,8 @@ def test_no_new_namespace_and_no_capability_comes_back():
     assert _allowed(results) == {}
     assert results["clone3"] == ["refused", "ENOSYS"]  # so the C library falls back to clone, which is read
     assert results["unshare CLONE_NEWUSER"] == ["refused", "EPERM"]
+    for name in ("bpf", "io_uring_setup", "userfaultfd", "perf_event_open", "ptrace", "mount tmpfs", "setns"):
+        assert results[name] == ["refused", "EPERM"], name  # unfiltered, several would answer EFAULT, EINVAL or 0
     assert results["status"] == {"CapEff": "0" * 16, "CapPrm": "0" * 16, "NoNewPrivs": "1", "Seccomp": "2"}
 
 
