@@ -22,6 +22,10 @@
 #                        that folder (<out>/react/<strategy>/<name>), which gives --out and --run-name
 #   --start_trial_num K  with --is_resume: trials 1..K (the original's 0..K-1) must be recorded in DIR;
 #                        the run continues from there up to --num_trials (recorded trials are never redone)
+# The rest is the logged runs' protocol by default (recorded in each run's manifest): at most 50 commands
+# (the original's later code: 49, `-- --max-steps 49`), stopped at the same command twice in a row
+# (`-- --stop-on-cycles` also stops A-B-A-B cycles), 100-token commands, the last 3 reflections shown,
+# 256-token reflections that read the game's last 3 plans.
 # Set REINAGENT_ECHO=1 to print the command instead of running it.
 set -euo pipefail
 

@@ -158,6 +158,7 @@ class AlfWorldAgent(Agent):
                  max_prompt_tokens: int | None = None,
                  action_tokens: int = ACTION_TOKENS, **options: Any):
         options.setdefault("reflect_max_tokens", REFLECTION_TOKENS)
+        options.setdefault("max_reflections", PAST_REFLECTIONS)  # the original showed the last 3
         options.setdefault("reflect_trace_tokens", None)  # the original reflected on the whole trial
         if isinstance(game, (str, os.PathLike)):
             from .env import AlfWorldGame

@@ -91,3 +91,10 @@ def test_script_resumes_a_run_folder(tmp_path):
 def test_script_refuses_bad_flags_with_a_message(args, message):
     out = script(*args)
     assert out.returncode == 2 and message in out.stderr and "--help" in out.stderr
+
+
+def test_script_help_states_the_logged_protocol_and_passes_its_options_on():
+    help_text = script("--help").stdout
+    assert "at most 50 commands" in help_text and "--max-steps 49" in help_text and "--stop-on-cycles" in help_text
+    out = script("--", "--max-steps", "49", "--stop-on-cycles")
+    assert out.returncode == 0 and out.stdout.strip().endswith("--max-steps 49 --stop-on-cycles")
