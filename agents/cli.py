@@ -137,18 +137,6 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
     run.add_argument("--stop-on-cycles", action="store_true",
                      help="alfworld: also stop an attempt that repeats a cycle of 2-4 commands (A-B-A-B); "
                           "default: only the same command twice in a row, the original's rule")
-    run.add_argument("--max-tests", type=positive_int, metavar="N",
-                     help="humaneval: keep N of the tests the model writes, sampled reproducibly (default: "
-                          "every one, as the original's logged run; with --visible-tests docstring: the first 6)")
-    run.add_argument("--visible-tests", choices=("none", "docstring"), default="none",
-                     help="humaneval: docstring runs the docstring's examples before the model's tests, a "
-                          "different feedback labelled tests+docstring (default: %(default)s, the original's)")
-    run.add_argument("--untested", choices=("stop", "retry"),
-                     help="humaneval: after an attempt with no runnable test, stop (the original's loop "
-                          "ended there; the default) or retry, writing tests anew; it is never a pass")
-    run.add_argument("--stop-on-cycles", action="store_true",
-                     help="alfworld: also stop an attempt that repeats a cycle of 2-4 commands (A-B-A-B); "
-                          "default: only the same command twice in a row, the original's rule")
     run.add_argument("--concurrency", type=positive_int, default=1, metavar="K",
                      help="samples in flight at once (default: %(default)s; the embedded model runs "
                           "one at a time)")
@@ -268,11 +256,6 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     except ValueError as error:
         parser.error(f"argument --strategy: {error}")
     options: dict[str, Any] = _task_options(args, task.name, parser)
-    try:  # a strategy name means what the original meant on this task
-        args.strategy = ReinAgentStrategy.parse(args.strategy or default_strategy(task.name), task=task.name)
-    except ValueError as error:
-        parser.error(f"argument --strategy: {error}")
-    options: dict[str, Any] = _task_options(args, task.name, parser)
     samples = task.load(n=args.samples, seed=args.seed, path=args.data)
     if args.samples and len(samples) < args.samples:  # the task has fewer: say so before the run
         print(f"note: asked for {args.samples} {task.unit}, but {task.title} has {len(samples)} here: "
@@ -323,32 +306,6 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
               f"       {errors['hint']}", file=sys.stderr)
         return 1
     return 0
-
-
-def _task_options(args: argparse.Namespace, task: str, parser: argparse.ArgumentParser) -> dict[str, Any]:
-    """The agent options of the task-specific flags (each refused on another task, not ignored)."""
-    options: dict[str, Any] = {}
-    given = {"--max-tests": args.max_tests is not None, "--untested": args.untested is not None,
-             "--visible-tests": args.visible_tests != "none", "--stop-on-cycles": args.stop_on_cycles}
-    owner = {"--max-tests": "humaneval", "--untested": "humaneval", "--visible-tests": "humaneval",
-             "--stop-on-cycles": "alfworld"}
-    for flag, used in given.items():
-        if used and owner[flag] != task:
-            parser.error(f"{flag} applies to --task {owner[flag]}, not {task}")
-    if args.max_tests is not None:
-        options["max_tests"] = args.max_tests
-    if args.untested is not None:
-        options["on_untested"] = args.untested
-    if args.visible_tests == "docstring":
-        if args.feedback not in (None, "tests", "tests+docstring"):
-            parser.error(f"--visible-tests docstring is tests feedback with the docstring's examples; "
-                         f"it cannot go with --feedback {args.feedback}")
-        args.feedback = "tests+docstring"
-    if args.stop_on_cycles:
-        from .tasks.alfworld.actor import CYCLE_LOOP_PERIOD
-
-        options["loop_period"] = CYCLE_LOOP_PERIOD
-    return options
 
 
 def _task_options(args: argparse.Namespace, task: str, parser: argparse.ArgumentParser) -> dict[str, Any]:
