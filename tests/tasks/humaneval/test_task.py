@@ -215,6 +215,10 @@ def test_an_attempt_with_no_runnable_test_is_untested_in_records_tables_and_logs
     assert "untested" in summary[0].split(",") and summary[1].split(",")[summary[0].split(",").index("untested")] == "2"
     log = (run_dir / "log.txt").read_text()
     assert "--- UNTESTED (2) ---" in log and "no runnable test" in log
+    from agents.engine.viewer import viewer_data
+    shown = viewer_data([(records, frame.attrs["manifest"])])
+    assert {"code": "u", "name": "untested"} in [{k: o[k] for k in ("code", "name")} for o in shown["outcomes"]]
+    assert [s["outcomes"][0] for s in shown["runs"][0]["samples"]] == ["u", "u"]
     again = run_trials("codegen", problems[:2], task="humaneval", n_trials=2, llm=Recording(_untestable(problems[:2])),
                        root=tmp_path, run_name="retry", cache=False, progress=False, on_untested="retry")
     assert len(again) == 4                                            # --untested retry: every trial runs
