@@ -43,9 +43,11 @@ def grid_name(llm_spec: str, n_samples: int, unit: str, temperature: float) -> s
     return f"grid-{_slug(llm_spec)}-{n_samples}{unit[0]}-temp{temperature:g}"
 
 
-def configurations(agents: Sequence[str], strategies: Sequence[str], seeds: Sequence[int]) -> list[tuple[str, str, int]]:
-    """(agent, strategy folder name, seed) for every cell of the grid, in run order."""
-    return [(agent, ReinAgentStrategy.parse(strategy).value, seed)
+def configurations(agents: Sequence[str], strategies: Sequence[str], seeds: Sequence[int],
+                   task: str | None = None) -> list[tuple[str, str, int]]:
+    """(agent, strategy folder name, seed) for every cell of the grid, in run order (a strategy's
+    name means what it means in ``task``: ``reflexion`` on HumanEval is the programming loop)."""
+    return [(agent, ReinAgentStrategy.parse(strategy, task=task).value, seed)
             for agent in agents for strategy in strategies for seed in seeds]
 
 
@@ -79,7 +81,7 @@ def run_grid(task_name: str, agents: Sequence[str], strategies: Sequence[str], *
     manifest_path = root / "grids" / f"{name}.json"
     models: dict[int, Any] = {}
     runs = []
-    for agent, strategy, seed in configurations(agents, strategies, list(range(seeds))):
+    for agent, strategy, seed in configurations(agents, strategies, list(range(seeds)), task=task.name):
         if seed not in models:
             options: dict[str, Any] = {"temperature": temperature}
             if seeds > 1 or temperature:

@@ -271,3 +271,11 @@ def test_the_task_flags_are_refused_on_other_tasks(capsys):
     with pytest.raises(SystemExit):
         main(["run", "--task", "hotpotqa", "--strategy", "test-acc", "--dry-run"])
     assert "does not apply to task hotpotqa" in capsys.readouterr().err
+
+
+def test_a_grid_names_humaneval_arms_as_humaneval_means_them():
+    from agents.engine.grid import configurations, task_strategies
+
+    assert configurations(["codegen"], ["reflexion", "last_attempt"], [0], task="humaneval") == [
+        ("codegen", "reflexion", 0), ("codegen", "immediate-refinement", 0)]
+    assert "reflexion" in task_strategies("humaneval") and "test-acc" not in task_strategies("hotpotqa")
