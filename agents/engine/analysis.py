@@ -352,8 +352,9 @@ def _strategy_rank(strategy: str) -> int:
         return STRATEGY_ORDER.index(strategy)
     from ..strategies import ReinAgentStrategy
 
-    try:
-        member = ReinAgentStrategy.parse(strategy)
+    try:  # a folder name is a member's value ("reflexion" is HumanEval's loop); else any spelling
+        member = ReinAgentStrategy(strategy) if strategy in {m.value for m in ReinAgentStrategy} \
+            else ReinAgentStrategy.parse(strategy)
     except ValueError:
         return -1
     arm = getattr(member, "arm", None)
