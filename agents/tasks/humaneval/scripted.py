@@ -3,8 +3,8 @@ is in its memory, so a whole run's curve is known in advance.
 
 - tests prompt: the docstring's examples as ``assert`` lines (correct tests);
 - code prompt: a wrong body (``return None``) until the memory holds a reflection, then the
-  canonical body; so under ``reinagent`` a problem goes from failed to solved at trial 2, and
-  under ``none`` (no memory) it never does;
+  canonical body; so under ``reflexion`` (the default) or ``reinagent`` a problem goes from failed
+  to solved at trial 2, and under ``none`` or ``immediate-refinement`` (no reflection) it never does;
 - reflection prompt: one sentence naming the failure.
 
 Its reply depends on the prompt alone (deterministic and thread-safe), like
