@@ -134,6 +134,10 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
     run.add_argument("--untested", choices=("stop", "retry"),
                      help="humaneval: after an attempt with no runnable test, stop (the original's loop "
                           "ended there; the default) or retry, writing tests anew; it is never a pass")
+    run.add_argument("--reflect-trace-tokens", type=_trace_tokens, metavar="N|half", default=argparse.SUPPRESS,
+                     help="how much of a failed trace a reflection reads (default: hotpotqa 1600 tokens, the "
+                          "original's; alfworld and humaneval the whole trace up to half the window); half: "
+                          "half the reflecting model's context window")
     run.add_argument("--stop-on-cycles", action="store_true",
                      help="alfworld: also stop an attempt that repeats a cycle of 2-4 commands (A-B-A-B); "
                           "default: only the same command twice in a row, the original's rule")
@@ -308,9 +312,15 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     return 0
 
 
+def _trace_tokens(text: str) -> int | None:
+    return None if text.strip().lower() == "half" else positive_int(text)
+
+
 def _task_options(args: argparse.Namespace, task: str, parser: argparse.ArgumentParser) -> dict[str, Any]:
     """The agent options of the task-specific flags (each refused on another task, not ignored)."""
     options: dict[str, Any] = {}
+    if hasattr(args, "reflect_trace_tokens"):  # only when given: the task's default otherwise
+        options["reflect_trace_tokens"] = args.reflect_trace_tokens
     given = {"--max-tests": args.max_tests is not None, "--untested": args.untested is not None,
              "--visible-tests": args.visible_tests != "none", "--stop-on-cycles": args.stop_on_cycles}
     owner = {"--max-tests": "humaneval", "--untested": "humaneval", "--visible-tests": "humaneval",

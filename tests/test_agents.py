@@ -291,3 +291,15 @@ def test_hotpotqa_records_the_reflection_trace_budget_in_the_manifest(tmp_path):
                        name="four"), root=tmp_path, cache=False, progress=False)
     manifest = frame.attrs["manifest"]
     assert manifest["agent_options"]["reflect_trace_tokens"] == 1600 and manifest["strategy"] == "reinagent"
+
+
+def test_the_reflection_trace_budget_is_a_cli_flag():
+    from agents.cli import _task_options, build_parser
+
+    parser = build_parser()
+    run = parser._subparsers._group_actions[0].choices["run"]  # noqa: SLF001 (the run subparser)
+    assert _task_options(parser.parse_args(["run"]), "hotpotqa", run) == {}
+    assert _task_options(parser.parse_args(["run", "--reflect-trace-tokens", "half"]), "hotpotqa", run) == \
+        {"reflect_trace_tokens": None}
+    assert _task_options(parser.parse_args(["run", "--reflect-trace-tokens", "800"]), "hotpotqa", run) == \
+        {"reflect_trace_tokens": 800}
