@@ -2,8 +2,11 @@
 
 - Every test session writes only to temporary folders: the response cache (``XDG_CACHE_HOME``),
   the notebooks' run folders (``REINAGENT_RUNS_ROOT``), the assembled embedded model
-  (``REINAGENT_MODEL_DIR``) and hypothesis's example database (else ``.hypothesis/`` in the
-  working folder) go under one session folder, so ``git status`` and ``~/.cache`` stay as they were.
+  (``REINAGENT_MODEL_DIR``), hypothesis's example database (else ``.hypothesis/`` in the
+  working folder) and what the notebooks' kernels write in a home folder (IPython's profile and
+  history, else ``~/.ipython``; Jupyter's connection files and data, else ``~/.local/share/jupyter``;
+  its config, else ``~/.jupyter``) go under one session folder, so ``git status``, ``~/.cache`` and
+  the home folder stay as they were. A value already set in the environment is kept.
 - Without the HotPotQA sample the session stops at once with the one message that says what to
   set, instead of skipping tests and failing notebooks with a chain of NameErrors.
 """
@@ -18,7 +21,9 @@ import pytest
 def pytest_configure(config):
     session_dir = Path(tempfile.mkdtemp(prefix="reinagent-tests-"))
     for name, sub in (("XDG_CACHE_HOME", "xdg-cache"), ("REINAGENT_RUNS_ROOT", "runs"),
-                      ("REINAGENT_MODEL_DIR", "model"), ("MPLCONFIGDIR", "mpl")):
+                      ("REINAGENT_MODEL_DIR", "model"), ("MPLCONFIGDIR", "mpl"), ("IPYTHONDIR", "ipython"),
+                      ("JUPYTER_CONFIG_DIR", "jupyter-config"), ("JUPYTER_DATA_DIR", "jupyter-data"),
+                      ("JUPYTER_RUNTIME_DIR", "jupyter-runtime")):
         os.environ.setdefault(name, str(session_dir / sub))
     os.environ.setdefault("MPLBACKEND", "Agg")
     try:

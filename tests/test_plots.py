@@ -172,3 +172,28 @@ def test_compare_has_one_row_per_run(runs):
     # The long run folder comes last, after every score (issue 21 item 14).
     columns = list(table.columns)
     assert columns[-1] == "run_dir" and columns.index("trial 4") < columns.index("model")
+
+
+def test_show_trajectory_shows_code_as_code_and_a_game_by_its_verdict(capsys):
+    """Issue 21 item 14: the header showed a code answer as an escaped string ('def f():\\n    ...')
+    and an ALFWorld answer (its last command) as if it were an answer."""
+    import pandas as pd
+
+    code = "def add(a, b):\n    return a + b\n"
+    humaneval = pd.DataFrame([{"task": "humaneval", "sample_id": "HumanEval/0", "trial": t, "correct": t == 2,
+                               "answer": code if t == 2 else "    return a - b\n", "input": "def add(a, b):",
+                               "feedback": {"success": t == 2, "source": "tests"}, "reflections": [],
+                               "trajectory": ""} for t in (1, 2)])
+    util.show_trajectory(humaneval)
+    out = capsys.readouterr().out
+    assert "\\n" not in out and "'def add" not in out
+    assert "--- code ---\ndef add(a, b):\n    return a + b\n--- end of code ---" in out
+    assert "=== trial 2: correct (code below; tests feedback: success) ===" in out
+    alfworld = pd.DataFrame([{"task": "alfworld", "sample_id": "g1", "trial": t, "correct": t == 2, "steps": 7 * t,
+                              "answer": "go to desk 1" if t == 1 else "put pen 1 in/on desk 1", "input": "put a pen on the desk",
+                              "feedback": {"success": t == 2, "source": "oracle"}, "reflections": [],
+                              "trajectory": ""} for t in (1, 2)])
+    util.show_trajectory(alfworld)
+    out = capsys.readouterr().out
+    assert "=== trial 1: incorrect (not won after 7 steps; last command 'go to desk 1'; oracle feedback: failure)" in out
+    assert "=== trial 2: correct (won after 14 steps;" in out and "answer 'go to desk 1'" not in out

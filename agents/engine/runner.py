@@ -497,8 +497,8 @@ def _say(enabled: bool, message: str) -> None:
 
 
 def _progress_bar(total: int, label: str, enabled: bool):
-    from tqdm.auto import tqdm
-    return tqdm(total=total, desc=label, disable=not enabled, leave=True)
+    from .progress import progress_bar  # in a notebook, a bar that an HTML export still shows
+    return progress_bar(total, label, enabled)
 
 
 def _now() -> str:
