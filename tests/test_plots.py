@@ -197,3 +197,23 @@ def test_show_trajectory_shows_code_as_code_and_a_game_by_its_verdict(capsys):
     out = capsys.readouterr().out
     assert "=== trial 1: incorrect (not won after 7 steps; last command 'go to desk 1'; oracle feedback: failure)" in out
     assert "=== trial 2: correct (won after 14 steps;" in out and "answer 'go to desk 1'" not in out
+
+
+def test_tables_and_logs_show_any_outcome_the_records_carry(monkeypatch):
+    """Issue 21 item 2 (with issue 18): an outcome beyond correct/incorrect/halted/error (say, an
+    attempt with no runnable test) gets its own column in the per-trial table and its own section
+    in the log, whatever report.outcome() comes to return."""
+    import pandas as pd
+
+    from agents.engine import report
+
+    real = report.outcome
+    monkeypatch.setattr(report, "outcome", lambda r: "untested" if r.get("note") == "no tests" else real(r))
+    frame = pd.DataFrame([{"sample_id": "a", "trial": 1, "correct": False, "note": "no tests"},
+                          {"sample_id": "b", "trial": 1, "correct": True, "note": ""},
+                          {"sample_id": "a", "trial": 2, "correct": False, "note": ""}])
+    table = util.summarize(frame)
+    columns = list(table.columns)
+    assert columns.index("untested") == columns.index("errors") + 1
+    assert table["untested"].tolist() == [1, 0] and table["incorrect"].tolist() == [0, 1]
+    assert "--- UNTESTED (1) ---" in util.log(frame) and "1 untested" in util.log(frame)
