@@ -5,13 +5,20 @@ loaded (a run folder, a notebook's DataFrame ``.to_dict("records")``, a test fix
 recomputed from the records, and every table and figure names the feedback source, because a curve
 under ``self`` feedback is not the same claim as one under ``oracle`` feedback.
 
+Intervals (:mod:`agents.engine.stats`): Wilson score for each share, Newcombe's hybrid score for a
+paired difference, so that 3 of 3 (or 0 of 3) is never reported as certain; runs of fewer than
+``TINY_N`` samples are flagged. Only runs of the same samples and the same feedback source are
+paired; the others are listed as left out. Every run gets a label saying what sets it apart.
+
 >>> recs = [{"sample_id": s, "trial": 1, "correct": s != "b", "feedback_source": "oracle"}
 ...         for s in "abc"] + [{"sample_id": "b", "trial": 2, "correct": True}]
 >>> run = (recs, {"task": "hotpotqa", "agent": "react", "strategy": "reinagent",
 ...               "feedback_source": "oracle", "model_id": "m", "dataset_ids": ["a", "b", "c"]})
->>> table = ci_table([run], n_resamples=500)
->>> table[["run", "trial", "rate"]].round(3).values.tolist()
-[['react · reinagent · oracle feedback', 1, 0.667], ['react · reinagent · oracle feedback', 2, 1.0]]
+>>> table = ci_table([run])
+>>> table[["run", "trial", "rate", "ci_high", "tiny_n"]].round(3).values.tolist()
+[['react · reinagent · oracle feedback', 1, 0.667, 0.939, True], ['react · reinagent · oracle feedback', 2, 1.0, 1.0, True]]
+>>> float(table["ci_low"].iloc[1]) < 1   # 3 of 3 is not certainty
+True
 """
 from __future__ import annotations
 
