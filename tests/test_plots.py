@@ -217,3 +217,25 @@ def test_tables_and_logs_show_any_outcome_the_records_carry(monkeypatch):
     assert columns.index("untested") == columns.index("errors") + 1
     assert table["untested"].tolist() == [1, 0] and table["incorrect"].tolist() == [0, 1]
     assert "--- UNTESTED (1) ---" in util.log(frame) and "1 untested" in util.log(frame)
+
+
+def test_the_humaneval_notebook_figure_says_pass_at_1_and_tells_tests_from_oracle():
+    """Issue 21 item 3: the HumanEval notebook's figure (util.plot of the tests and the oracle run)
+    never said pass@1, and its two curves shared colour, line and marker."""
+    import pandas as pd
+
+    frames = []
+    for source in ("tests", "oracle"):
+        frame = pd.DataFrame([{"task": "humaneval", "sample_id": f"HumanEval/{i}", "trial": 1, "correct": i == 0,
+                               "feedback_source": source} for i in range(20)])
+        frame.attrs["manifest"] = {"task": "humaneval", "agent": "codegen", "strategy": "reflexion", "n_trials": 1,
+                                   "feedback_source": source, "model_id": "m",
+                                   "dataset_ids": [f"HumanEval/{i}" for i in range(20)]}
+        frames.append(frame)
+    ax = util.plot(frames).axes[0]
+    assert ax.get_title().startswith("HumanEval: pass@1 per trial")
+    assert ax.get_ylabel().startswith("pass@1: share of 20 problems") and "latest code after trial k" in ax.get_ylabel()
+    tests, oracle = ax.get_lines()
+    assert to_rgb(tests.get_color()) != to_rgb(oracle.get_color())
+    dashes = lambda line: line._unscaled_dash_pattern  # get_linestyle() says "--" for every dash pattern
+    assert dashes(tests) != dashes(oracle) and tests.get_marker() != oracle.get_marker()

@@ -195,7 +195,7 @@ def test_humaneval_figures_say_pass_at_1_and_tell_tests_from_oracle():
     assert ax.get_ylabel().startswith("pass@1: share of") and "latest code after trial k" in ax.get_ylabel()
     tests_line, oracle_line = ax.get_lines()[:2]
     assert to_rgb(tests_line.get_color()) != to_rgb(oracle_line.get_color())
-    assert tests_line.get_linestyle() != oracle_line.get_linestyle()
+    assert tests_line._unscaled_dash_pattern != oracle_line._unscaled_dash_pattern  # the dashes themselves
     assert tests_line.get_marker() != oracle_line.get_marker()
     assert plot_cost_vs_success(runs)._suptitle.get_text().startswith("HumanEval: pass@1 vs. spend")
 
