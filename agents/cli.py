@@ -72,6 +72,16 @@ def _strategy(text: str) -> str:
     return text.strip()
 
 
+def _temperature(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
+    return value
+
+
 def _max_reflections(text: str) -> int | None:
     return None if text.lower() in ("all", "none") else positive_int(text)
 
@@ -155,6 +165,16 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
     run.add_argument("--no-cache", action="store_true",
                      help="call the model even for prompts already answered (the response cache "
                           "is $XDG_CACHE_HOME/reinagent)")
+    run.add_argument("--temperature", type=_temperature, default=0.0, metavar="T",
+                     help="sampling temperature of --llm (default: %(default)s, greedy). Above 0 every "
+                          "call is its own draw (sample, trial, call index, seeded): a retry re-samples, "
+                          "the same command again replays the run from the cache")
+    run.add_argument("--timeout", type=positive_float, metavar="S",
+                     help="openai-style models: the most seconds one request may take, its whole reply "
+                          "included (default: 60); a slower request is retried")
+    run.add_argument("--resume-without-manifest", action="store_true",
+                     help="resume a run folder whose manifest.json is missing, taking its attempts as made "
+                          "with this configuration (refused otherwise)")
     run.add_argument("--budget-usd", type=positive_float, metavar="X",
                      help="stop cleanly once the spend reaches X dollars (priced models only)")
     run.add_argument("--dry-run", action="store_true",
@@ -219,16 +239,19 @@ def _takes_base_url(spec: str) -> bool:
     return spec.startswith(("openai-compatible", "openai:"))
 
 
-def _build_llm(spec: str, base_url: str | list[str] | None, endpoint: str | None = None) -> Any:
-    """The model for ``spec``; ``base_url`` and ``endpoint`` go to the OpenAI-style backends only.
-    Several URLs (``--base-url`` repeated, or commas) make a pool of servers."""
+def _build_llm(spec: str, base_url: str | list[str] | None, endpoint: str | None = None,
+               temperature: float | None = None, timeout: float | None = None) -> Any:
+    """The model for ``spec``; ``base_url``, ``endpoint`` and ``timeout`` go to the OpenAI-style
+    backends only. Several URLs (``--base-url`` repeated, or commas) make a pool of servers."""
     from .llm import make_llm
     from .llm.pool import split_urls
 
     urls = split_urls(base_url)
     base_url = urls if len(urls) > 1 else (urls[0] if urls else None)
-    options = {"base_url": base_url, "endpoint": endpoint} if _takes_base_url(spec) else {}
+    options = {"base_url": base_url, "endpoint": endpoint, "timeout": timeout} if _takes_base_url(spec) else {}
     options = {k: v for k, v in options.items() if v}
+    if temperature:
+        options["temperature"] = temperature
     return make_llm(spec, **options) if options else make_llm(spec)
 
 
@@ -264,9 +287,13 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if args.samples and len(samples) < args.samples:  # the task has fewer: say so before the run
         print(f"note: asked for {args.samples} {task.unit}, but {task.title} has {len(samples)} here: "
               f"running all {len(samples)}")
-    llm = _build_llm(args.llm, args.base_url, args.endpoint)
-    reflect_llm = _build_llm(args.reflect_llm, args.base_url, args.endpoint) if args.reflect_llm else None
-    judge_llm = _build_llm(args.judge_llm, args.base_url, args.endpoint) if args.judge_llm else None
+    if args.timeout and not _takes_base_url(args.llm):
+        parser.error(f"--timeout is for --llm openai-compatible:<model> or openai:<model>, not {args.llm!r}")
+    llm = _build_llm(args.llm, args.base_url, args.endpoint, args.temperature, args.timeout)
+    reflect_llm = (_build_llm(args.reflect_llm, args.base_url, args.endpoint, timeout=args.timeout)
+                   if args.reflect_llm else None)
+    judge_llm = (_build_llm(args.judge_llm, args.base_url, args.endpoint, timeout=args.timeout)
+                 if args.judge_llm else None)
     if hasattr(args, "max_reflections"):  # only when given: the strategy's default otherwise
         options["max_reflections"] = args.max_reflections
     for flag, name in (("--max-prompt-tokens", "max_prompt_tokens"), ("--max-steps", "max_steps")):
@@ -274,12 +301,18 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             if agent != "react":  # the other actors have no steps to count
                 parser.error(f"{flag} applies to the react agent, not {agent!r}")
             options[name] = getattr(args, name)
-    attempts = run_trials(agent, samples, task=task, strategy=args.strategy, n_trials=args.trials,
-                          llm=llm, reflect_llm=reflect_llm, feedback=args.feedback, judge_llm=judge_llm,
-                          docstore=args.docstore, data_path=args.data, concurrency=args.concurrency,
-                          run_name=args.run_name, root=args.out, cache=not args.no_cache,
-                          budget_usd=args.budget_usd, dry_run=args.dry_run, progress=True,
-                          verbose=args.verbose, barrier=args.barrier, rpm=args.rpm, tpm=args.tpm, **options)
+    from .engine.runner import RunInterrupted
+
+    try:
+        attempts = run_trials(agent, samples, task=task, strategy=args.strategy, n_trials=args.trials,
+                              llm=llm, reflect_llm=reflect_llm, feedback=args.feedback, judge_llm=judge_llm,
+                              docstore=args.docstore, data_path=args.data, concurrency=args.concurrency,
+                              run_name=args.run_name, root=args.out, cache=not args.no_cache,
+                              budget_usd=args.budget_usd, dry_run=args.dry_run, progress=True,
+                              verbose=args.verbose, barrier=args.barrier, rpm=args.rpm, tpm=args.tpm,
+                              resume_without_manifest=args.resume_without_manifest, **options)
+    except RunInterrupted as stop:
+        return _interrupted(stop, args)
     if args.dry_run:
         print(attempts.T.to_string(header=False))
         return 0
@@ -296,8 +329,12 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         print(f"note: --trials {args.trials} kept this run's {n_trials} trials (a run folder is never cut; "
               f"a larger --trials extends it, another --run-name starts afresh)")
     print(table.to_string())
-    if attempts.attrs.get("stopped"):
-        print(f"stopped early ({attempts.attrs['stopped']}); everything finished is recorded")
+    stopped = attempts.attrs.get("stopped")
+    if stopped:
+        print(f"stopped early ({stopped}); everything finished is recorded")
+        if stopped != "budget":   # a dead server, an unreadable cache: fix it, then resume
+            print(f"error: {attempts.attrs.get('stop_message')}\nresume with: {_resume_command(args)}",
+                  file=sys.stderr)
     if len(attempts):
         fig = plot_success_rate(attempts, paper=task.paper_curves(agent), paper_agent=task.paper_agent)
         png, svg = save_figure(fig, run_dir)
@@ -309,7 +346,30 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         print(f"error: {errors['count']} attempt(s) ended in an error; first: {errors['first']}\n"
               f"       {errors['hint']}", file=sys.stderr)
         return 1
-    return 0
+    return 1 if stopped and stopped != "budget" else 0
+
+
+def _resume_command(args: argparse.Namespace) -> str:
+    """The command that resumes this run: the same one."""
+    import shlex
+
+    return "python -m agents " + shlex.join(getattr(args, "argv", None) or sys.argv[1:])
+
+
+def _interrupted(stop: Any, args: argparse.Namespace) -> int:
+    """Ctrl-C or SIGTERM stopped the run (everything finished is recorded, the manifest says
+    ``stopped: interrupted``): show what is there and how to go on; exit 130 (SIGINT) or 143."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)     # a third Ctrl-C while we print: no traceback
+    from .engine.plots import summary_table
+
+    if len(stop.frame):
+        print(summary_table(stop.frame).to_string())
+    print(f"run folder: {stop.run_dir}")
+    print(f"interrupted ({signal.Signals(stop.signum).name}): everything finished is recorded; "
+          f"resume with: {_resume_command(args)}", file=sys.stderr)
+    return 128 + stop.signum
 
 
 def _trace_tokens(text: str) -> int | None:
@@ -407,8 +467,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` (default ``sys.argv[1:]``), run the command, return the exit status."""
     from .engine.runner import ResumeRefused
 
+    from .llm.base import StopRun
+
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
+    args.argv = argv
     subparser = args.parsers[args.command]
     try:
         return args.handler(args, subparser)
@@ -416,10 +480,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted: finished attempts are recorded; run the same command to resume",
               file=sys.stderr)
         return 130
+    except StopRun as error:   # a dead server or an unreadable cache found before the first attempt
+        if getattr(args, "verbose", False):
+            raise
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     except (ResumeRefused, ValueError, FileNotFoundError) as error:
         if getattr(args, "verbose", False):
             raise
         print(f"error: {error}", file=sys.stderr)
+        _say_resume(error, args)
         return 1
     except Exception as error:  # backends' own errors (no server, no key): one line, not a traceback
         if getattr(args, "verbose", False):
@@ -427,9 +497,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .llm.base import LLMCallError
 
         # The kit's own call errors already say what failed and what to do; others get their type.
-        shown = str(error) if isinstance(error, (LLMCallError, ConnectionError)) else f"{type(error).__name__}: {error}"
+        shown = (str(error) if isinstance(error, (LLMCallError, ConnectionError, OSError))
+                 else f"{type(error).__name__}: {error}")
         print(f"error: {shown} (--verbose shows the traceback)", file=sys.stderr)
+        _say_resume(error, args)
         return 1
+
+
+def _say_resume(error: BaseException, args: argparse.Namespace) -> None:
+    """After a run that stopped on an error (a full disk): where its records are, how to go on."""
+    run_dir = getattr(error, "run_dir", None)
+    if run_dir:
+        print(f"everything finished is recorded in {run_dir}; resume with: {_resume_command(args)}",
+              file=sys.stderr)
 
 
 def main_entry() -> None:

@@ -197,6 +197,7 @@ class Agent:
                     self.reflections.append(reflection)
             self._attempt()
         except Exception as error:  # a failing backend ends this attempt, never the run
+            # (StopRun, a dead server or a stopping run, is a BaseException: it passes to the runner)
             self.error = f"{type(error).__name__}: {error}"
         attempt = Attempt(
             sample_id=self.sample_id, trial=len(self.attempts) + 1, task=self.task, agent=self.kind,
@@ -262,7 +263,10 @@ class Agent:
         return bool(self.feedback_result and self.feedback_result.success)
 
     def _call(self, prompt: str, stop: list[str], llm: LLM | None = None) -> Completion:
-        reply = (llm or self.llm).complete(prompt, stop=stop, max_tokens=self.max_tokens)
+        # Which sample of the model this call is (sample, trial, call index): at temperature > 0 a
+        # later trial re-samples while a re-run of the same run replays its draws from the cache.
+        draw = f"{self.sample_id}/{len(self.attempts) + 1}/{self.llm_calls}"
+        reply = (llm or self.llm).complete(prompt, stop=stop, max_tokens=self.max_tokens, draw=draw)
         self.llm_calls += 1
         self.cache_hits += int(reply.from_cache)
         self.input_tokens += reply.input_tokens

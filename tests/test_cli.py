@@ -31,7 +31,8 @@ def test_help_documents_the_subcommands_and_their_options():
     assert done.returncode == 0, done.stderr
     for text in ("run", "plot", "tasks", "--task", "--feedback", "--agent",
                  "react (Search/Lookup", "cot_context", "cot_no_context",
-                 "none,last_attempt,reinagent,last_attempt_and_reinagent", "--questions", "--trials",
+                 "--strategy NAME", "hotpotqa, alfworld: none,", "last_attempt_and_reinagent;",
+                 "humaneval: reflexion (the", "immediate-refinement", "test-acc", "--questions", "--trials",
                  "--llm", "--base-url", "--docstore", "--concurrency", "--run-name", "--out",
                  "--dry-run", "--budget-usd", "RUN_DIR", "--paper", "examples:",
                  "python -m agents run --agent cot_context --strategy reinagent --questions 10 --trials 3"):
@@ -44,7 +45,7 @@ def test_help_documents_the_subcommands_and_their_options():
     (["run", "--task", "chess"], "argument --task: invalid choice: 'chess'"),
     (["run", "--feedback", "tests"], "argument --feedback: task hotpotqa offers feedback oracle, self, judge"),
     (["run", "--feedback", "judge"], "--feedback judge needs --judge-llm"),
-    (["run", "--agent", "react", "--strategy", "simple"], "argument --strategy: invalid choice"),
+    (["run", "--agent", "react", "--strategy", "simple"], "'simple' does not apply to task hotpotqa; choose one of"),
     (["run", "--agent", "react", "--questions", "0"], "argument --questions/--games/--problems/--samples: must be at least 1"),
     (["run", "--agent", "react", "--trials", "-1"], "argument --trials: must be at least 1"),
     (["run", "--agent", "react", "--trials", "two"], "argument --trials: expected a positive integer"),

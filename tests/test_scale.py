@@ -55,11 +55,24 @@ def test_rates_given_twice_are_refused(sample, tmp_path):
 
 # -- a 50,000-record resume -------------------------------------------------------------------------
 def _folder_of(tmp_path, n_samples: int, unfinished: int) -> tuple[list[dict], int]:
-    """A run folder of ``n_samples`` x 5 failed trials, the last ``unfinished`` with 4."""
+    """A run folder of ``n_samples`` x 5 failed trials, the last ``unfinished`` with 4, and the
+    manifest the kit itself writes for that configuration (a first session whose server died at
+    its first call: a folder without a manifest is not resumed)."""
     from agents.engine.records import RunFolder
+    from agents.engine.runner import run_trials
+    from agents.llm import CallableLLM
+    from agents.llm.base import ServerUnreachable
 
     questions = [{"id": f"q{k:05d}", "question": f"What is item {k}?", "answer": f"a{k}"} for k in range(n_samples)]
+
+    def dead(prompt):
+        raise ServerUnreachable("the server is gone")
+
+    first = run_trials("cot_no_context", questions, n_trials=5, llm=CallableLLM(dead, name="m"),
+                       root=tmp_path, run_name="big", cache=False, progress=False, concurrency=4)
+    assert first.attrs["stopped"] == "server unreachable" and len(first) == 0
     folder = RunFolder(tmp_path / "cot_no_context" / "reinagent" / "big")
+    assert folder.manifest_path.exists() and not folder.attempts_path.exists()
     lines = []
     for k, q in enumerate(questions):
         for trial in range(1, 5 if k >= n_samples - unfinished else 6):

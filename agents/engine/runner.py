@@ -19,20 +19,24 @@ running the same call again resumes where it stopped.
 from __future__ import annotations
 
 import collections
+import contextlib
 import datetime as dt
 import functools
 import hashlib
 import importlib.metadata
+import queue
 import re
+import signal
 import subprocess
 import sys
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+import warnings
 from pathlib import Path
 from typing import Any, Callable
 
-from ..llm.base import LLM, as_llm, make_llm
+from ..llm.base import (LLM, Cancelled, ServerUnreachable, StopRun, as_llm, calls_in_flight, check_cancelled,
+                        clear_shutdown, make_llm, request_shutdown, set_status_sink, shutdown_requested)
 from ..llm.cache import CachedLLM, ResponseCache
 from ..llm.costs import cost_usd, price_of
 from ..llm.limits import Limiter, with_limiter
@@ -104,13 +108,29 @@ def _config(task: Any, agent: str, strategy: ReinAgentStrategy, feedback: str, l
     return config
 
 
+IDENTITIES = ("model", "reflect_model", "judge_model")
+
+
 def _config_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    """What differs; a key an older kit did not record is not a change (old folders stay resumable)."""
+    """What differs; a key an older kit did not record is not a change (old folders stay resumable),
+    also inside a model's identity (a digest an older kit did not take is not a different model).
+
+    >>> old = {"model": {"backend": "local", "model_size": 5}}
+    >>> _config_changes(old, {"model": {"backend": "local", "model_size": 5, "model_sha256": "ab"}})
+    []
+    >>> _config_changes(old, {"model": {"backend": "local", "model_size": 6, "model_sha256": "ab"}})
+    ['model changed (model_size 5 -> 6)']
+    """
     changes = []
     for key in new:
         if key not in old and key != "question_ids":
             continue
-        if key == "prompt_hashes":
+        if key in IDENTITIES and isinstance(old.get(key), dict) and isinstance(new[key], dict):
+            differ = [name for name in old[key] if old[key][name] != new[key].get(name)]
+            if differ:
+                changes.append(f"{key} changed (" + "; ".join(
+                    f"{name} {old[key][name]!r} -> {new[key].get(name)!r}" for name in differ) + ")")
+        elif key == "prompt_hashes":
             for name, digest in new[key].items():
                 if old.get(key, {}).get(name) != digest:
                     changes.append(f"prompt {name!r} changed (hash {old.get(key, {}).get(name)} -> {digest})")
@@ -138,7 +158,7 @@ def default_run_name(model: LLM, samples: list[Sample], feedback: str, task: Any
     if feedback != task.default_feedback:
         name += f"-{feedback}"
     if getattr(model, "temperature", 0):
-        name += f"-t{model.temperature:g}"
+        name += f"-temp{model.temperature:g}"     # spelled out: "-t0" read as "0 trials"
     return name
 
 
@@ -155,7 +175,8 @@ def run_trials(agent: str, samples: Any, *, task: Any = "hotpotqa",
                cache_path: str | Path | None = None, budget_usd: float | None = None,
                prices: dict[str, tuple[float, float]] | None = None, dry_run: bool = False,
                progress: bool = True, verbose: bool = False, barrier: bool = False,
-               rpm: float | None = None, tpm: float | None = None, **agent_options: Any):
+               rpm: float | None = None, tpm: float | None = None,
+               resume_without_manifest: bool = False, **agent_options: Any):
     """Run ``n_trials`` trials of ``agent`` over ``samples`` and return the final attempts as a DataFrame.
 
     - ``task``: a registered task name (``python -m agents tasks``) or a task object;
@@ -182,10 +203,20 @@ def run_trials(agent: str, samples: Any, *, task: Any = "hotpotqa",
       the run's limiter: a 429 pauses the whole run, and the calls in flight adapt (AIMD, at
       most ``concurrency``). The manifest records the ``limits``, what was observed
       (``traffic``) and, for several servers, the per-server counts (``servers``);
+    - ``resume_without_manifest``: resume a folder whose ``manifest.json`` is missing, taking its
+      attempts as made with this configuration (refused otherwise: it could mix two experiments);
     - other keywords (``max_steps``, ``max_reflections``, ``template``, ...) go to the agents.
 
-    ``attrs`` of the returned DataFrame: ``run_dir``, ``stopped`` (None, or ``"budget"``),
-    ``errors`` (see :func:`agents.engine.report.error_summary`), ``resumed`` (attempts found).
+    Stopping: Ctrl-C or SIGTERM starts nothing new, gives the attempts in flight a few seconds to
+    finish, cancels their calls, writes the summary and the manifest (``stopped: interrupted``)
+    and raises :class:`RunInterrupted`; a second Ctrl-C cancels at once. A dead server
+    (:class:`~agents.llm.base.ServerUnreachable`), an unreadable cache or a failed write stops the
+    same way, without raising (a failed write re-raises its error). Everything finished is
+    recorded, and the same call resumes.
+
+    ``attrs`` of the returned DataFrame: ``run_dir``, ``stopped`` (None, ``"budget"``, ``"server
+    unreachable"``, ``"cache unreadable"``) and ``stop_message``, ``errors`` (see
+    :func:`agents.engine.report.error_summary`), ``resumed`` (attempts found).
     """
     import pandas as pd
 
@@ -251,24 +282,36 @@ def run_trials(agent: str, samples: Any, *, task: Any = "hotpotqa",
 def _run_locked(*, folder, task, agent, strategy, feedback, samples, model, reflector, judge, llm,
                 n_trials, concurrency, barrier, limiter, prompt_set, env_description, config,
                 response_cache, metered, metered_reflector, metered_judge, meters, env, options,
-                evaluator, budget_usd, prices, progress, verbose, workers, **_unused):
+                evaluator, budget_usd, prices, progress, verbose, workers, resume_without_manifest,
+                **_unused):
     """The run itself, with the folder locked (see :func:`run_trials`)."""
     import pandas as pd
 
     previous = folder.read_manifest()
     if previous is None and folder.attempts_path.exists() and folder.attempts_path.stat().st_size:
-        raise ResumeRefused(f"refusing to resume {folder.path}: {folder.attempts_path} holds attempts "
-                            f"but {folder.manifest_path} is missing or empty, so nothing shows they "
-                            "were made with this configuration. Restore the manifest, or start a new "
-                            "run with another run_name= (or --run-name).")
+        if not resume_without_manifest:
+            raise ResumeRefused(
+                f"refusing to resume {folder.path}: {folder.attempts_path} holds attempts but "
+                f"{folder.manifest_path} is missing or empty, so nothing shows they were made with "
+                "this configuration. Restore the manifest, or start a new run with another run_name= "
+                "(--run-name), or, if you know they were, resume_without_manifest=True "
+                "(--resume-without-manifest).")
+        warnings.warn(f"resuming {folder.path} without a manifest: its attempts are taken as made "
+                      "with this configuration (resume_without_manifest=True)")
     if previous is not None:
-        changes = _config_changes(previous.get("config", {}), config)
+        old_config = previous.get("config", {})
+        if not isinstance(old_config, dict):
+            raise ValueError(f"{folder.manifest_path}: 'config' is not an object; restore the manifest, "
+                             "or start a new run with another --run-name")
+        changes = _config_changes(old_config, config)
         if changes:
             raise ResumeRefused(f"refusing to resume {folder.path}: " + "; ".join(changes) +
                                 ". Start a new run with another run_name= (or --run-name), "
                                 "or delete that folder.")
     folder.repair_tail()
-    counters_before = (previous or {}).get("counters", {})
+    counters_before = (previous or {}).get("counters") or {}
+    if not isinstance(counters_before, dict):
+        counters_before = {}
     manifest = {
         "run_dir": str(folder.path), "config": config, "task": task.name, "agent": agent,
         "strategy": strategy.value, "feedback_source": feedback,
@@ -285,22 +328,44 @@ def _run_locked(*, folder, task, agent, strategy, feedback, samples, model, refl
         "sessions": (previous or {}).get("sessions", 0) + 1,
     }
 
+    # Resume: the final record of each (sample, trial); those that ended in an error run again.
+    # The file is read once; the history itself is not kept (only its length and its totals).
+    history = folder.load(final=False)
+    n_history = len(history)
+    recorded_totals = _Totals()
+    for row in history:
+        recorded_totals.add(_paid_of(row))
+    finals = {(r["sample_id"], int(r["trial"])): r for r in final_records(history)}
+    del history
+    session_totals = _Totals()      # what this session's records say it paid
+    # Calls of attempts that never became a record, from earlier sessions: the total a session
+    # wrote when it ended; a killed session's last counters held its attempts in flight (some of
+    # which then became records), so from it only what it had carried in.
+    ended = bool((previous or {}).get("ended_at"))
+    carried = _Totals.from_counters(counters_before.get("unrecorded" if ended else "unrecorded_earlier") or {})
+
+    def live_totals() -> _Totals:
+        """This session's calls, recorded or not (the meters)."""
+        seen = _Totals()
+        for m in meters:
+            seen.add({"llm_calls": m.calls, "cache_hits": m.hits, "input_tokens": m.paid_input_tokens,
+                      "output_tokens": m.paid_output_tokens,
+                      "cost_usd": cost_usd(m.name, m.paid_input_tokens, m.paid_output_tokens, prices)})
+        return seen
+
     def counters(stopped: str | None) -> dict[str, Any]:
-        spent = sum(cost_usd(m.name, m.paid_input_tokens, m.paid_output_tokens, prices) for m in meters)
-        return {
-            "llm_calls": counters_before.get("llm_calls", 0) + sum(m.calls for m in meters),
-            "cache_hits": counters_before.get("cache_hits", 0) + sum(m.hits for m in meters),
-            "input_tokens": counters_before.get("input_tokens", 0) + sum(m.paid_input_tokens for m in meters),
-            "output_tokens": counters_before.get("output_tokens", 0) + sum(m.paid_output_tokens for m in meters),
-            "cost_usd": round(counters_before.get("cost_usd", 0.0) + spent, 6),
-            "stopped": stopped,
-        }
+        """Counted from the records (every row of every session: exact however earlier sessions
+        ended), plus the calls of attempts that never became a record (stopped mid-attempt)."""
+        unrecorded = carried.plus(live_totals().minus(session_totals))
+        total = recorded_totals.plus(unrecorded)
+        return {**total.as_counters(), "unrecorded": unrecorded.as_counters(),
+                "unrecorded_earlier": carried.as_counters(),
+                "empty_replies": sum(m.empty for m in meters), "stopped": stopped}
 
     def spend() -> float:
-        """The run's spend so far: earlier sessions' (the manifest) plus this one's, so a budget
-        holds for the run, not afresh for every resume."""
-        return float(counters_before.get("cost_usd") or 0.0) + sum(
-            cost_usd(m.name, m.paid_input_tokens, m.paid_output_tokens, prices) for m in meters)
+        """The run's spend so far, from its records and this session's meters, so a budget holds
+        for the run, not afresh for every resume."""
+        return recorded_totals.plus(carried).plus(live_totals().minus(session_totals)).cost_usd
 
     pools = [m for m in {id(m): m for m in (model, reflector, judge) if m is not None}.values()
              if hasattr(m, "server_stats")]
@@ -313,14 +378,8 @@ def _run_locked(*, folder, task, agent, strategy, feedback, samples, model, refl
         return seen
 
     writer = ManifestWriter(folder, manifest)
-    writer.write({"ended_at": None, "counters": counters("running")})
+    writer.write({"ended_at": None, "stopped": None, "counters": counters("running")})
 
-    # Resume: the final record of each (sample, trial); those that ended in an error run again.
-    # The file is read once; the history itself is not kept (only its length is reported).
-    history = folder.load(final=False)
-    n_history = len(history)
-    finals = {(r["sample_id"], int(r["trial"])): r for r in final_records(history)}
-    del history
     tries = {key: record.get("attempt_no", 1) for key, record in finals.items()}
     done = {key: record for key, record in finals.items() if not record.get("error")}
     if n_history:
@@ -357,20 +416,25 @@ def _run_locked(*, folder, task, agent, strategy, feedback, samples, model, refl
         return one
 
     failed_now: set[str] = set()
-    state = {"stopped": None, "last_saved": time.monotonic()}
+    stop = _Stop()
+    state = {"last_saved": time.monotonic()}
 
     def next_trial(sid: str) -> int | None:
         attempts, solved = status[sid]
         trial = attempts + 1
-        if solved or sid in failed_now or trial > n_trials or state["stopped"]:
+        if solved or sid in failed_now or trial > n_trials or stop.reason:
             return None
         return trial
 
     def attempt_one(sid: str) -> dict[str, Any]:
         if budget_usd is not None and spend() >= budget_usd:
             raise BudgetExceeded
+        check_cancelled()
+        before = [m.thread_totals() for m in meters]
         result = agent_of(sid).run()
+        after = [m.thread_totals() for m in meters]
         record = _record(result, sample_by_id[sid], task, model.name, prices)
+        record["paid"] = _paid_between(meters, before, after, prices)
         with lock:
             key = (sid, result.trial)
             tries[key] = record["attempt_no"] = tries.get(key, 0) + 1
@@ -380,12 +444,16 @@ def _run_locked(*, folder, task, agent, strategy, feedback, samples, model, refl
     remaining = sum(n_trials - status[s.id][0] for s in samples if not status[s.id][1])
     bar = _progress_bar(max(remaining, 0), "attempts", progress)
     tally = {"correct": 0, "incorrect": 0, "halted": 0, "error": 0}
+    warned_empty = [False]
 
     def finished(record: dict[str, Any]) -> None:
         kind = outcome(record)
         sid = record["sample_id"]
+        paid = record.get("paid") or {}
         with lock:
             done[(sid, record["trial"])] = record
+            recorded_totals.add(paid)
+            session_totals.add(paid)
             tally[kind] = tally.get(kind, 0) + 1  # any outcome report.outcome gives (untested too)
             status[sid][0] += 1
             status[sid][1] = status[sid][1] or ends_trials(record)
@@ -398,44 +466,385 @@ def _run_locked(*, folder, task, agent, strategy, feedback, samples, model, refl
             bar.write(f"[trial {record['trial']}] {record['sample_id']}: {kind}\n{record['trajectory']}\n")
         bar.set_postfix(tally, refresh=False)
         bar.update(1)
+        replies = sum(m.calls + m.hits for m in meters)
+        if not warned_empty[0] and replies >= EMPTY_WARN_AFTER and sum(m.empty for m in meters) == replies:
+            warned_empty[0] = True
+            warnings.warn(f"all {replies} replies of {model.name} so far are empty: check the endpoint "
+                          "(--endpoint completions/chat), the model and its stop sequences", EmptyReplies)
         # Counters on disk stay current (to a second), so a killed session's spend is not
         # forgotten; rewriting the manifest after every attempt would cost more than the rest.
         if time.monotonic() - state["last_saved"] > 1.0:
-            writer.write({"ended_at": None, "counters": counters("running"), **observed()})
             state["last_saved"] = time.monotonic()
+            try:
+                writer.write({"ended_at": None, "stopped": None, "counters": counters("running"), **observed()})
+            except OSError:
+                pass   # a full disk: the records are what counts (the counters are recounted from them)
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        rounds = range(1, n_trials + 1) if barrier else [None]
-        for trial in rounds:
-            ready = [s.id for s in samples if next_trial(s.id) is not None
-                     and (trial is None or next_trial(s.id) == trial)]
-            pending = {pool.submit(attempt_one, sid): sid for sid in ready}
-            while pending:
-                completed, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in completed:
-                    sid = pending.pop(future)
-                    try:
-                        finished(future.result())
-                    except BudgetExceeded:
-                        state["stopped"] = "budget"
-                        continue
-                    if trial is None and next_trial(sid) is not None:  # no barrier: go on at once
-                        pending[pool.submit(attempt_one, sid)] = sid
-    bar.close()
+    failure: BaseException | None = None
+    abandoned = 0
+    status_line = _StatusLine(progress)
+    clear_shutdown()
+    set_status_sink(status_line.say)
+    try:
+        with _signals(stop):
+            abandoned, failure = _schedule(samples, n_trials, barrier, workers, next_trial, attempt_one,
+                                           finished, stop, status_line)
+    finally:
+        set_status_sink(None)
+        bar.close()
+        if abandoned:
+            folder.seal()     # an attempt still running cannot add a line after the summary
+        clear_shutdown()
     folder.close()
 
-    _write_reports(folder, done, len(samples))
+    unwritten = []
+    try:
+        _write_reports(folder, done, len(samples))
+    except OSError as error:
+        unwritten.append(f"summary/log ({error.strerror or error})")
     if response_cache is not None:
         response_cache.close()
     order = {s.id: i for i, s in enumerate(samples)}
     finals = {**{k: v for k, v in finals.items() if k[0] in order}, **done}
     records = sorted(finals.values(), key=lambda r: (r["trial"], order.get(r["sample_id"], 0)))
     errors = error_summary(records)
-    writer.write({"ended_at": _now(), "counters": counters(state["stopped"]), "errors": errors, **observed()})
+    try:
+        writer.write({"ended_at": _now(), "stopped": stop.reason, "stop_message": stop.message,
+                      "counters": counters(stop.reason), "errors": errors, **observed()})
+    except OSError as error:
+        unwritten.append(f"manifest ({error.strerror or error})")
     frame = pd.DataFrame(records)
-    frame.attrs.update(run_dir=str(folder.path), stopped=state["stopped"], errors=errors,
-                       resumed=n_history, manifest=folder.read_manifest())
+    frame.attrs.update(run_dir=str(folder.path), stopped=stop.reason, stop_message=stop.message,
+                       errors=errors, resumed=n_history, manifest=_read_quietly(folder),
+                       abandoned=abandoned)
+    if stop.reason and stop.reason != "budget":
+        recorded_now = len(done) - sum(1 for key in finals if key not in done)
+        _say(progress, f"stopped ({stop.reason}): {stop.message}" + (
+            f"; {abandoned} attempt(s) still running were left unrecorded" if abandoned else "") +
+            (f"; could not write the {', '.join(unwritten)}" if unwritten else "") +
+            f". {recorded_now} attempts are recorded in {folder.path}" +
+            ("." if "resume" in stop.message else "; run the same command to resume."))
+    if failure is not None:       # a bug or a full disk: everything recorded, then the error itself
+        try:
+            failure.run_dir = str(folder.path)       # the CLI prints the resume command
+        except AttributeError:
+            pass
+        raise failure
+    if stop.signum is not None:
+        raise RunInterrupted(f"interrupted by {signal.Signals(stop.signum).name}: everything finished "
+                             f"is recorded in {folder.path}; run the same command to resume",
+                             frame=frame, signum=stop.signum, run_dir=str(folder.path))
     return frame
+
+
+EMPTY_WARN_AFTER = 5     # replies before "they are all empty" is worth a warning
+GRACE_S = 2.0            # after Ctrl-C/SIGTERM, attempts in flight may finish for this long...
+UNWIND_S = 3.0           # ...then their calls are cancelled, and after this they are left behind
+SLOW_AFTER_S = 30.0      # a model call running longer than this is reported (once per period)
+
+
+class EmptyReplies(UserWarning):
+    """Every reply of the model so far is empty: a wrong endpoint, model or stop sequence."""
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM stopped the run after it recorded everything finished and wrote its
+    manifest (``stopped: interrupted``) and summary. ``frame`` holds the final records so far,
+    ``signum`` the signal, ``run_dir`` the folder; the same call resumes."""
+
+    def __init__(self, message: str, *, frame: Any, signum: int, run_dir: str):
+        super().__init__(message)
+        self.frame, self.signum, self.run_dir = frame, signum, run_dir
+
+
+class _Stop:
+    """Why the run stops, and when the attempts still in flight are cancelled, then left behind.
+
+    >>> stop = _Stop(); stop.interrupt(2, now=10.0)
+    >>> stop.reason, stop.cancel_at, stop.abandon_at
+    ('interrupted', 12.0, 15.0)
+    >>> stop.interrupt(2, now=11.0); stop.cancel_at      # Ctrl-C again: cancel now
+    11.0
+    """
+
+    def __init__(self) -> None:
+        self.reason: str | None = None
+        self.message = ""
+        self.signum: int | None = None
+        self.cancel_at = self.abandon_at = float("inf")
+        self.presses = 0
+        self.announced = 0
+
+    def interrupt(self, signum: int, now: float | None = None) -> None:
+        """A signal (called from the handler: only sets fields)."""
+        now = time.monotonic() if now is None else now
+        self.presses += 1
+        if self.signum is None:
+            self.signum = signum
+        if self.reason in (None, "budget"):
+            self.reason = "interrupted"
+            self.message = f"{signal.Signals(signum).name} received"
+            self.cancel_at, self.abandon_at = now + GRACE_S, now + GRACE_S + UNWIND_S
+        else:
+            self.cancel_at = min(self.cancel_at, now)
+            self.abandon_at = min(self.abandon_at, now + UNWIND_S)
+
+    def fatal(self, reason: str, message: str) -> None:
+        """Something no attempt can get past (a dead server, a full disk): cancel at once."""
+        if self.reason in (None, "budget"):
+            self.reason, self.message = reason, message
+        now = time.monotonic()
+        self.cancel_at = min(self.cancel_at, now)
+        self.abandon_at = min(self.abandon_at, now + UNWIND_S)
+
+    def budget(self) -> None:
+        if self.reason is None:
+            self.reason, self.message = "budget", "the budget is spent"
+
+
+@contextlib.contextmanager
+def _signals(stop: _Stop):
+    """SIGINT and SIGTERM stop the run gracefully while it runs (main thread only); a second
+    Ctrl-C cancels the calls in flight at once; neither prints a traceback."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {}
+
+    def handler(signum, frame):  # noqa: ARG001 - the signal module's signature
+        stop.interrupt(signum)
+
+    for number in (signal.SIGINT, signal.SIGTERM):
+        try:
+            previous[number] = signal.signal(number, handler)
+        except (ValueError, OSError):
+            pass
+    try:
+        yield
+    finally:
+        for number, old in previous.items():
+            signal.signal(number, old)
+
+
+class _StatusLine:
+    """Status lines during a run (what calls wait for, what is slow), each kind at most every
+    ``every_s`` seconds, so a thousand waiting calls print one line."""
+
+    def __init__(self, enabled: bool, every_s: float = 10.0):
+        self.enabled, self.every_s = enabled, every_s
+        self._last: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self.next_slow_check = time.monotonic() + SLOW_AFTER_S
+
+    def say(self, message: str, kind: str | None = None) -> None:
+        kind = kind or message.split(":", 1)[0]
+        now = time.monotonic()
+        with self._lock:
+            if now - self._last.get(kind, -1e9) < self.every_s:
+                return
+            self._last[kind] = now
+        _say(self.enabled, message)
+
+    def check_slow(self) -> None:
+        now = time.monotonic()
+        if now < self.next_slow_check:
+            return
+        self.next_slow_check = now + SLOW_AFTER_S
+        slow = [(label, seconds) for label, seconds in calls_in_flight() if seconds > SLOW_AFTER_S]
+        if slow:
+            label, longest = slow[0]
+            self.say(f"slow: {len(slow)} model call(s) running for over {SLOW_AFTER_S:.0f} s (longest "
+                     f"{longest:.0f} s, {label}); each request gives up after its timeout "
+                     "(--timeout), then is retried", kind="slow")
+
+
+def _schedule(samples: list[Sample], n_trials: int, barrier: bool, workers: int,
+              next_trial: Callable[[str], int | None], attempt_one: Callable[[str], dict[str, Any]],
+              finished: Callable[[dict[str, Any]], None], stop: _Stop,
+              status_line: _StatusLine) -> tuple[int, BaseException | None]:
+    """Run attempts on ``workers`` daemon threads, never more in flight than that (nothing is queued
+    ahead, so stopping starts nothing new). Returns the attempts left running when it gave up
+    waiting for them (a stop that outlasted :data:`GRACE_S` + :data:`UNWIND_S`), and the first
+    unexpected error (re-raised by the caller once everything is written)."""
+    jobs: queue.SimpleQueue = queue.SimpleQueue()
+    results: queue.SimpleQueue = queue.SimpleQueue()
+    threads: list[threading.Thread] = []
+    in_flight = 0
+    failure: BaseException | None = None
+
+    def work() -> None:
+        while True:
+            sid = jobs.get()
+            if sid is None:
+                return
+            try:
+                results.put((sid, attempt_one(sid), None))
+            except BaseException as error:  # noqa: BLE001 - handed to the scheduler, which decides
+                results.put((sid, None, error))
+
+    def submit(sid: str) -> None:
+        nonlocal in_flight
+        if len(threads) < workers and in_flight >= len(threads):
+            thread = threading.Thread(target=work, name=f"reinagent-worker-{len(threads)}", daemon=True)
+            thread.start()
+            threads.append(thread)
+        jobs.put(sid)
+        in_flight += 1
+
+    rounds = range(1, n_trials + 1) if barrier else [None]
+    try:
+        for trial in rounds:
+            ready = collections.deque(s.id for s in samples if next_trial(s.id) is not None
+                                      and (trial is None or next_trial(s.id) == trial))
+            while True:
+                while ready and in_flight < workers and not stop.reason:
+                    sid = ready.popleft()
+                    if next_trial(sid) is not None:
+                        submit(sid)
+                if not in_flight:
+                    break
+                now = time.monotonic()
+                if stop.presses > stop.announced:
+                    stop.announced = stop.presses
+                    if stop.presses == 1:
+                        status_line.say(f"stopping ({stop.message}): {in_flight} attempt(s) in flight get "
+                                        f"{max(0.0, stop.cancel_at - now):.0f} s to finish; Ctrl-C again "
+                                        "cancels them now", kind="stop")
+                    elif stop.presses == 2:
+                        status_line.say(f"cancelling the {in_flight} attempt(s) in flight (they run again "
+                                        "on resume)", kind="cancel")
+                if now >= stop.cancel_at and not shutdown_requested():
+                    request_shutdown()
+                if now >= stop.abandon_at:
+                    return in_flight, failure
+                status_line.check_slow()
+                try:
+                    sid, record, error = results.get(timeout=0.2)
+                except queue.Empty:
+                    continue
+                in_flight -= 1
+                if error is None:
+                    try:
+                        finished(record)
+                    except Exception as bug:  # noqa: BLE001 - stop as for any other failure
+                        failure = failure or bug
+                        stop.fatal("error", f"{type(bug).__name__}: {bug}")
+                    if trial is None and next_trial(sid) is not None:   # no barrier: go on at once
+                        ready.append(sid)
+                elif isinstance(error, BudgetExceeded):
+                    stop.budget()
+                elif isinstance(error, Cancelled):
+                    pass           # the run is stopping: this attempt runs again on resume
+                elif isinstance(error, StopRun):
+                    stop.fatal(_stop_reason(error), str(error))
+                else:
+                    if failure is None:
+                        failure = error
+                    stop.fatal("error", f"{type(error).__name__}: {error}")
+            if stop.reason:
+                break
+    finally:
+        for _ in threads:
+            jobs.put(None)        # idle workers end; one still in an attempt ends after it
+    return 0, failure
+
+
+def _stop_reason(error: BaseException) -> str:
+    from ..llm.cache import CacheUnreadable
+
+    if isinstance(error, ServerUnreachable):
+        return "server unreachable"
+    if isinstance(error, CacheUnreadable):
+        return "cache unreadable"
+    return "stopped"
+
+
+def _read_quietly(folder: RunFolder) -> dict[str, Any] | None:
+    try:
+        return folder.read_manifest()
+    except (OSError, ValueError):
+        return None
+
+
+class _Totals:
+    """Calls, cache hits, paid tokens and dollars, added up (from records or meters).
+
+    >>> a = _Totals(); a.add({"llm_calls": 2, "input_tokens": 10, "cost_usd": 0.5})
+    >>> a.plus(a).as_counters()["llm_calls"], a.minus(a).as_counters()["cost_usd"]
+    (4, 0.0)
+    >>> a.plus(a).as_counters()["cost_usd"]
+    1.0
+    """
+
+    FIELDS = ("llm_calls", "cache_hits", "input_tokens", "output_tokens", "cost_usd")
+
+    def __init__(self) -> None:
+        self.values = dict.fromkeys(self.FIELDS, 0)
+        self.values["cost_usd"] = 0.0
+
+    @classmethod
+    def from_counters(cls, counters: dict[str, Any]) -> "_Totals":
+        totals = cls()
+        if isinstance(counters, dict):
+            totals.add(counters)
+        return totals
+
+    def add(self, paid: dict[str, Any]) -> None:
+        for name in self.FIELDS:
+            value = paid.get(name)
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value:
+                self.values[name] += value
+
+    def plus(self, other: "_Totals") -> "_Totals":
+        out = _Totals()
+        out.values = {k: self.values[k] + other.values[k] for k in self.FIELDS}
+        return out
+
+    def minus(self, other: "_Totals") -> "_Totals":
+        out = _Totals()
+        out.values = {k: max(0.0 if k == "cost_usd" else 0, self.values[k] - other.values[k]) for k in self.FIELDS}
+        return out
+
+    @property
+    def cost_usd(self) -> float:
+        return float(self.values["cost_usd"])
+
+    def as_counters(self) -> dict[str, Any]:
+        return {k: (round(v, 6) if k == "cost_usd" else int(v)) for k, v in self.values.items()}
+
+
+def _paid_of(record: dict[str, Any]) -> dict[str, Any]:
+    """What a record's attempt paid: its ``paid`` field, or (records of older kits) its calls
+    less its cache hits, and its tokens and cost in that proportion.
+
+    >>> _paid_of({"llm_calls": 4, "cache_hits": 1, "input_tokens": 400, "output_tokens": 40, "cost_usd": 0.4})
+    {'llm_calls': 3, 'cache_hits': 1, 'input_tokens': 300, 'output_tokens': 30, 'cost_usd': 0.3}
+    """
+    paid = record.get("paid")
+    if isinstance(paid, dict):
+        return paid
+    calls = int(record.get("llm_calls") or 0)
+    hits = int(record.get("cache_hits") or 0)
+    share = (calls - hits) / calls if calls else 0.0
+    return {"llm_calls": calls - hits, "cache_hits": hits,
+            "input_tokens": round(int(record.get("input_tokens") or 0) * share),
+            "output_tokens": round(int(record.get("output_tokens") or 0) * share),
+            "cost_usd": round(float(record.get("cost_usd") or 0.0) * share, 6)}
+
+
+def _paid_between(meters: list[CachedLLM], before: list[tuple], after: list[tuple],
+                  prices: dict | None) -> dict[str, Any]:
+    """What one attempt paid: the meters' counts made from its thread, before and after it."""
+    paid = {"llm_calls": 0, "cache_hits": 0, "input_tokens": 0, "output_tokens": 0, "cost_usd": 0.0}
+    for meter, old, new in zip(meters, before, after):
+        calls, tokens_in, tokens_out, hits = (b - a for a, b in zip(old, new))
+        paid["llm_calls"] += calls
+        paid["cache_hits"] += hits
+        paid["input_tokens"] += tokens_in
+        paid["output_tokens"] += tokens_out
+        paid["cost_usd"] += cost_usd(meter.name, tokens_in, tokens_out, prices)
+    paid["cost_usd"] = round(paid["cost_usd"], 6)
+    return paid
 
 
 def _share_limiter(models: tuple[LLM | None, ...], rpm: float | None, tpm: float | None,
@@ -490,10 +899,20 @@ def _write_reports(folder: RunFolder, done: dict[tuple[str, int], dict[str, Any]
 
 
 def _say(enabled: bool, message: str) -> None:
-    """A status line on stderr (where progress bars go), so stdout stays the results."""
+    """A status line: on stderr in a terminal (where progress bars go, so stdout stays the
+    results); on stdout in a notebook, where stderr is drawn as an error box."""
     if enabled:
         from tqdm.auto import tqdm
-        tqdm.write(message, file=sys.stderr)
+        tqdm.write(message, file=_status_stream())
+
+
+def _status_stream():
+    """``sys.stdout`` under a Jupyter kernel (its streams are ``ipykernel`` objects), else ``sys.stderr``.
+
+    >>> _status_stream() is sys.stderr          # a terminal, or pytest
+    True
+    """
+    return sys.stdout if type(sys.stdout).__module__.startswith("ipykernel") else sys.stderr
 
 
 def _progress_bar(total: int, label: str, enabled: bool):

@@ -174,6 +174,13 @@ class _Handler(BaseHTTPRequestHandler):
         # Headers and body go out in separate writes: without TCP_NODELAY, Nagle + delayed ACK
         # add ~40 ms to a reply on a keep-alive connection.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        with self.server.connections_lock:
+            self.server.connections.add(self.connection)
+
+    def finish(self):
+        with self.server.connections_lock:
+            self.server.connections.discard(self.connection)
+        super().finish()
 
     def log_message(self, format, *args):  # quiet: tests and benches print their own figures
         pass
@@ -394,6 +401,14 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 4096        # a thousand concurrent connects must not overflow the backlog
     allow_reuse_address = True
 
+    def handle_error(self, request, client_address):
+        """A client that hung up (a stopping run shuts its sockets) is not the server's error."""
+        import sys
+
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
+
 
 class FakeOpenAIServer:
     """``FakeOpenAIServer(brain, latency_s=0.0, faults=FaultPlan(), port=0, model_name="scripted",
@@ -425,6 +440,8 @@ class FakeOpenAIServer:
         self._httpd.api_key = api_key
         self._httpd.state = _State()
         self._httpd.stopping = threading.Event()
+        self._httpd.connections = set()
+        self._httpd.connections_lock = threading.Lock()
         self._httpd.owner = self
         self._thread: threading.Thread | None = None
 
@@ -461,12 +478,21 @@ class FakeOpenAIServer:
         return self
 
     def stop(self) -> None:
+        """Stop serving, and drop the connections open now: a stopped server answers nothing
+        (kept-alive connections included), as a crashed one."""
         self._httpd.stopping.set()
         if self._thread is not None:
             self._httpd.shutdown()
             self._thread.join(timeout=5)
             self._thread = None
         self._httpd.server_close()
+        with self._httpd.connections_lock:
+            live = list(self._httpd.connections)
+        for connection in live:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def __enter__(self) -> "FakeOpenAIServer":
         return self.start()

@@ -147,7 +147,7 @@ def test_legend_sits_outside_the_axes_with_twenty_runs():
     legend_box = ax.get_legend().get_window_extent()
     assert legend_box.x0 >= ax.get_window_extent().x1  # beside the plot, never over a curve
     assert len(set(t.get_text() for t in ax.get_legend().get_texts())) == 22
-    assert ax.get_ylabel().startswith("success: share of games")
+    assert ax.get_ylabel().startswith("success: share of 30 games")  # n said, in the label
 
 
 def test_cost_vs_success_one_point_per_run_and_trial(runs):

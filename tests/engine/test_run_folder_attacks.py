@@ -131,3 +131,62 @@ def test_a_run_name_cannot_leave_the_results_root(tmp_path, name):
 def test_concurrency_that_is_not_a_positive_integer_is_refused_with_a_message(tmp_path, value):
     with pytest.raises(ValueError, match="concurrency must be a positive integer"):
         _run(tmp_path, concurrency=value)
+
+
+def test_without_a_manifest_the_user_may_say_the_records_are_this_runs(tmp_path):
+    _run(tmp_path)
+    folder = _folder(tmp_path)
+    folder.manifest_path.unlink()
+    before = folder.attempts_path.read_bytes()
+    with pytest.warns(UserWarning, match="without a manifest: its attempts are taken as made"):
+        frame = _run(tmp_path, resume_without_manifest=True)
+    assert folder.attempts_path.read_bytes() == before and len(frame) == before.count(b"\n")
+    assert folder.read_manifest()["config"]["task"] == "hotpotqa"
+
+
+def test_a_manifest_whose_config_is_not_an_object_is_named(tmp_path):
+    _run(tmp_path)
+    folder = _folder(tmp_path)
+    folder.manifest_path.write_text('{"config": [1, 2]}')
+    with pytest.raises(ValueError, match=r"manifest\.json: 'config' is not an object"):
+        _run(tmp_path)
+
+
+def test_a_server_of_empty_replies_gets_a_warning(tmp_path):
+    from agents.engine.runner import EmptyReplies
+
+    model = CallableLLM(lambda prompt: "", name="silent")
+    with pytest.warns(EmptyReplies, match=r"all \d+ replies of silent so far are empty: check the endpoint"):
+        frame = run_trials("cot_no_context", QUESTIONS, n_trials=2, llm=model, root=tmp_path,
+                           run_name="silent", cache=False, progress=False)
+    assert frame.attrs["manifest"]["counters"]["empty_replies"] >= 5
+
+
+def test_a_model_function_that_answers_a_number_is_an_error_that_says_so(tmp_path):
+    frame = run_trials("cot_no_context", QUESTIONS[:1], n_trials=1, llm=CallableLLM(lambda p: 42, name="n"),
+                       root=tmp_path, run_name="n", cache=False, progress=False)
+    assert frame.error.tolist() == ["LLMCallError: n replied with int 42, not text: a model must answer a string"]
+
+
+def test_status_lines_go_to_stdout_in_a_notebook(monkeypatch, capsys):
+    """Issue 21 item 14: in JupyterLab, stderr is drawn as a pink error box; the "resuming ..."
+    line is not an error."""
+    import sys
+
+    from agents.engine import runner
+
+    class OutStream:   # what ipykernel puts in sys.stdout
+        def __init__(self, inner):
+            self.inner = inner
+
+        def write(self, text):
+            return self.inner.write(text)
+
+        def flush(self):
+            self.inner.flush()
+
+    OutStream.__module__ = "ipykernel.iostream"
+    monkeypatch.setattr(sys, "stdout", OutStream(sys.stdout))
+    runner._say(True, "resuming demo: 3 attempts recorded")
+    captured = capsys.readouterr()
+    assert "resuming demo" in captured.out and "resuming demo" not in captured.err
