@@ -35,6 +35,7 @@ import itertools
 import os
 import shlex
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 
@@ -110,22 +111,68 @@ class JailCgroup:
     def procs_files(self) -> list[str]:
         return [os.path.join(path, "cgroup.procs") for path in self.paths]
 
-    def close(self, wait_s: float = 2.0) -> None:
-        """Remove the cgroup. The jail's PID namespace is already gone, so it is empty or about to be."""
-        deadline = time.monotonic() + wait_s
+    def close(self) -> None:
+        """Remove the cgroup. The jail's PID namespace is already gone, but its last processes may
+        still be leaving the cgroup: what cannot go at once goes in the background (no jail waits)."""
+        busy = []
         for path in reversed(self.paths):
-            while True:
-                try:
-                    os.rmdir(path)
-                    break
-                except FileNotFoundError:
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        break  # the next kit's clean-up takes it (its owner tag names a dead kit by then)
-                    _write(path, "cgroup.kill", "1", optional=True)
-                    time.sleep(0.01)
+            try:
+                os.rmdir(path)
+            except FileNotFoundError:
+                pass
+            except OSError:
+                busy.append(path)
+        if busy:
+            _REMOVER.add(busy)
         self.paths = []
+
+
+class _Remover:
+    """Retries the removal of cgroups that were still busy, every 20 ms for up to ``patience_s``; what is
+    left after that (or at exit) is the next kit's to clean (its owner tag names a dead kit by then)."""
+
+    def __init__(self, patience_s: float = 10.0):
+        self.patience_s, self.pending, self.lock, self.thread = patience_s, [], threading.Lock(), None
+
+    def add(self, paths: list[str]) -> None:
+        with self.lock:
+            deadline = time.monotonic() + self.patience_s
+            self.pending += [(path, deadline) for path in paths]
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(target=self._run, name="reinagent-cgroup-remover", daemon=True)
+                self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(0.02)
+            with self.lock:
+                left = []
+                for path, deadline in self.pending:
+                    try:
+                        os.rmdir(path)
+                    except FileNotFoundError:
+                        pass
+                    except OSError:
+                        if time.monotonic() < deadline:
+                            _write(path, "cgroup.kill", "1", optional=True)  # v2: anything still in it goes
+                            left.append((path, deadline))
+                self.pending = left
+                if not left:
+                    self.thread = None
+                    return
+
+    def wait(self, timeout: float = 10.0) -> bool:
+        """Block until nothing is pending (tests); True if so."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if not self.pending:
+                    return True
+            time.sleep(0.02)
+        return False
+
+
+_REMOVER = _Remover()
 
 
 def _write(directory: str, knob: str, value: str, optional: bool = False) -> None:

@@ -283,9 +283,10 @@ class Jail:
     stdin: object = subprocess.DEVNULL
     stdout: object = subprocess.PIPE
     stderr: object = subprocess.PIPE
+    wait_started: bool = True  # False: return at once, and call started() later (two jails start together)
 
     def __post_init__(self):
-        self.popen = self._pidfd = self.child_pid = self.cgroup = None
+        self.popen = self._pidfd = self.child_pid = self.cgroup = self._info_r = None
         self.inputs_dir = None
         self.uid = _UIDS.take()
         try:
@@ -327,20 +328,35 @@ class Jail:
                                           env={"PATH": "/usr/bin:/bin"})
             os.close(info_w)
             info_w = None
-            self.child_pid = _read_child_pid(info_r)
+            self._info_r, info_r = info_r, None
         finally:
-            os.close(info_r)
+            if info_r is not None:
+                os.close(info_r)
             os.close(seccomp_fd)
             if info_w is not None:
                 os.close(info_w)
+        if self.wait_started:
+            self.started()
+
+    def started(self) -> "Jail":
+        """Wait until bwrap names the jail's init (its pid outside), and hold a pidfd to it."""
+        if self._info_r is None:
+            return self
+        try:
+            self.child_pid = _read_child_pid(self._info_r)
+        finally:
+            os.close(self._info_r)
+            self._info_r = None
         if self.child_pid is not None:
             try:  # a pidfd names this very process, so a late kill can never hit a recycled pid
                 self._pidfd = os.pidfd_open(self.child_pid)
             except (OSError, AttributeError):
                 self._pidfd = None
+        return self
 
     def kill(self) -> None:
         """SIGKILL the jail's init, which takes every process of its PID namespace with it."""
+        self.started()
         if self._pidfd is not None:
             try:
                 signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)

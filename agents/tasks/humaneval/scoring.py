@@ -133,10 +133,12 @@ def _session(program: str, spec: dict, deadline: float, limits: Limits, on_line)
     try:
         worker = Jail([*python_command(), f"{INPUTS_DIR}/worker.py", f"{INPUTS_DIR}/program.py"],
                       {**shared, "worker.py": _source("worker.py"), "program.py": program},
-                      timeout, limits, hide=hide, stdin=to_worker_r, stdout=from_worker_w, stderr=subprocess.DEVNULL)
+                      timeout, limits, hide=hide, stdin=to_worker_r, stdout=from_worker_w, stderr=subprocess.DEVNULL,
+                      wait_started=False)
         judge = Jail([*python_command(), f"{INPUTS_DIR}/judge.py", str(spec_fd), str(to_worker_w), str(from_worker_r)],
                      {**shared, "judge.py": _source("judge.py")},
-                     timeout, limits, hide=hide, pass_fds=(to_worker_w, from_worker_r, spec_fd))
+                     timeout, limits, hide=hide, pass_fds=(to_worker_w, from_worker_r, spec_fd), wait_started=False)
+        worker.started(), judge.started()  # the two jails start side by side
         for fd in own:  # only the jails hold the pipes now, so either side dying is seen as EOF
             os.close(fd)
         own = []

@@ -125,6 +125,7 @@ def test_the_host_sees_the_jails_cgroup_limits_and_it_goes_away():
             path = pids_path
         assert open(f"{path}/pids.max").read().strip() == str(5 + ceiling_module.HELPERS)
         assert os.path.basename(paths[0]) in membership
+    assert ceiling_module._REMOVER.wait(10)  # what was still busy at close goes in the background
     assert not any(os.path.exists(path) for path in paths)
 
 

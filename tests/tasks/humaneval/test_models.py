@@ -40,9 +40,13 @@ def test_the_embedded_model_runs_one_problem_for_two_trials(tmp_path):
     from agents.tasks.humaneval.data import load_humaneval
 
     problem = [p for p in load_humaneval() if p["task_id"] == "HumanEval/23"]  # strlen: a short prompt
-    frame = run_trials("codegen", problem, task="humaneval", strategy="reinagent", n_trials=2, llm="local",
+    frame = run_trials("codegen", problem, task="humaneval", n_trials=2, llm="local",   # the default arm
                        root=tmp_path, progress=False, max_tokens=64, test_max_tokens=32, reflect_max_tokens=32)
     _check(frame, "tests")
+    assert frame.attrs["manifest"]["strategy"] == "reflexion"
     assert frame["llm_calls"].sum() >= 2 and frame["output_tokens"].sum() > 0
     if len(frame) == 2:  # its own tests failed at trial 1, so it reflected (a 270M model may write nothing)
         assert frame.iloc[1]["trial"] == 2
+    else:                 # it passed its own tests, or wrote none it could run (untested: its trials end)
+        first = frame.iloc[0]
+        assert first["success"] or first["feedback"]["untested"]
