@@ -1,4 +1,4 @@
-"""Model backends behind one small contract: ``complete(prompt) -> Completion``.
+"""The model contract: ``complete(prompt) -> Completion``, and what every backend declares.
 
 Agents accept anything that can answer a prompt, wrapped once by :func:`as_llm`:
 
@@ -9,132 +9,34 @@ Agents accept anything that can answer a prompt, wrapped once by :func:`as_llm`:
 >>> reply.input_tokens > 0 and reply.output_tokens > 0
 True
 
-Backends are built at the edge with :func:`make_llm` (``"local"``, ``"local:/models/x.gguf"``,
-``"openai:gpt-4o-mini"``, ``"openai-compatible:qwen2.5-7b"`` with ``base_url=``, i.e. ``--base-url``);
-importing this module, or building a remote backend, touches no network, key or model file.
+A backend (:class:`LLM`) implements one request (``_generate``, no retries) and may say what its
+failures mean (``classify(error) -> Decision``); :meth:`LLM.complete` runs every request through
+the one retry policy of :mod:`.retry` (backoff, ``Retry-After``, the shared limiter, the dead-server
+stop, fail-over), whatever the backend. It declares, never to be probed: ``endpoint`` (and so
+``is_chat``), ``max_concurrency``, ``check_reachable()``, ``with_limiter()``, ``label``/``where``.
+
+Backends are built at the edge with :func:`~agents.llm.registry.make_llm` (``"local"``,
+``"openai:gpt-4o-mini"``, ``"openai-compatible:qwen2.5-7b"`` with ``base_url=``,
+``"langchain:anthropic:claude-3-5-haiku-latest"``): the registry imports the backends, this module
+imports none. Importing it, or building a remote backend, touches no network, key or model file.
 """
 from __future__ import annotations
 
 import hashlib
 import inspect
 import math
-import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
+from .retry import Decision, RefusalStreak, RetryPolicy, call_with_retries, classify_status, classify_transport
+# The run's signals, handed on: the kit imports them from here (agents.engine.runner among others).
+from .signals import (Cancelled, LLMCallError, ServerUnreachable, StopRun, calls_in_flight,  # noqa: F401
+                      check_cancelled, clear_shutdown, in_flight, interruptible_sleep, on_shutdown,
+                      report_status, request_shutdown, set_status_sink, shutdown_requested)
+
 DEFAULT_MAX_TOKENS = 192
-
-
-class LLMCallError(RuntimeError):
-    """A model call that failed for good: a non-retryable error, or retries exhausted.
-
-    The message names the backend, the status and a short reason, never a credential; ``status``
-    is the HTTP status (an int) or a word such as ``"timeout"``, ``"connection"``, ``"malformed"``.
-
-    >>> str(LLMCallError("openai-compatible:m failed: HTTP 400 (bad request)", status=400))
-    'openai-compatible:m failed: HTTP 400 (bad request)'
-    """
-
-    def __init__(self, message: str, *, backend: str | None = None, status: int | str | None = None,
-                 attempts: int = 1):
-        super().__init__(message)
-        self.backend = backend
-        self.status = status
-        self.attempts = attempts
-
-
-class StopRun(BaseException):
-    """A failure that no further attempt can avoid: a dead server, an unreadable cache, a run that
-    was asked to stop. A ``BaseException`` on purpose (like ``KeyboardInterrupt``): an actor's or a
-    tool's ``except Exception`` must not turn it into one failed attempt and carry on.
-    :meth:`agents.reflexion.Agent.run` lets it through; the runner then starts nothing new,
-    records what finished, writes the manifest with why it stopped, and prints the command that
-    resumes."""
-
-
-class Cancelled(StopRun):
-    """The run was asked to stop (Ctrl-C, SIGTERM, a fatal error elsewhere) while this call waited."""
-
-
-class ServerUnreachable(StopRun):
-    """Consecutive requests found no server listening: retrying sample by sample would only wait.
-
-    >>> str(ServerUnreachable("http://127.0.0.1:9/v1 refused 6 connections in a row", backend="openai-compatible"))
-    'http://127.0.0.1:9/v1 refused 6 connections in a row'
-    """
-
-    def __init__(self, message: str, *, backend: str | None = None, status: str = "connection"):
-        super().__init__(message)
-        self.backend, self.status = backend, status
-
-
-# -- the run's shared state: stopping, what calls wait for, which calls are slow ------------------
-# Set when the run is stopping: backoff sleeps, limiter waits and HTTP reads check it (sockets in
-# use are shut by the aborters), so calls in flight end within a few seconds instead of draining
-# every queued attempt. One per process: the runner clears it when a run starts and ends.
-_SHUTDOWN = threading.Event()
-_ABORTERS: list[Callable[[], None]] = []
-_STATUS: list[Callable[[str], None]] = []
-_IN_FLIGHT: dict[int, tuple[str, float]] = {}
-_IN_FLIGHT_LOCK = threading.Lock()
-
-
-def request_shutdown() -> None:
-    """Ask every call in flight to give up at its next wait (it raises :class:`Cancelled` there);
-    connections waiting for a reply are shut at once."""
-    _SHUTDOWN.set()
-    for abort in list(_ABORTERS):
-        abort()
-
-
-def shutdown_requested() -> bool:
-    return _SHUTDOWN.is_set()
-
-
-def clear_shutdown() -> None:
-    _SHUTDOWN.clear()
-
-
-def on_shutdown(abort: Callable[[], None]) -> None:
-    """Register ``abort`` (e.g. shut the sockets waiting for replies) to run at :func:`request_shutdown`."""
-    if abort not in _ABORTERS:
-        _ABORTERS.append(abort)
-
-
-def interruptible_sleep(seconds: float) -> None:
-    """``time.sleep`` that ends early, raising :class:`Cancelled`, once a shutdown is requested.
-
-    >>> interruptible_sleep(0.0)
-    """
-    if _SHUTDOWN.wait(max(0.0, seconds)):
-        raise Cancelled("the run is stopping")
-
-
-def check_cancelled() -> None:
-    """Raise :class:`Cancelled` if the run is stopping (call before starting something long)."""
-    if _SHUTDOWN.is_set():
-        raise Cancelled("the run is stopping")
-
-
-def report_status(message: str) -> None:
-    """Tell the run what a call waits for (a 429 pause, a retry): the runner shows it on its
-    progress line; outside a run it goes nowhere."""
-    for sink in list(_STATUS):
-        sink(message)
-
-
-def set_status_sink(sink: Callable[[str], None] | None) -> None:
-    """The one receiver of :func:`report_status` (None: none)."""
-    _STATUS[:] = [sink] if sink is not None else []
-
-
-def calls_in_flight() -> list[tuple[str, float]]:
-    """``(model label, seconds so far)`` of every backend call now running, longest first."""
-    now = time.monotonic()
-    with _IN_FLIGHT_LOCK:
-        rows = [(label, now - started) for label, started in _IN_FLIGHT.values()]
-    return sorted(rows, key=lambda row: -row[1])
+_OWN = object()   # "this model's own limiter", as opposed to None (no limiter)
 
 
 def draw_seed(seed: int, draw: str) -> int:
@@ -191,7 +93,7 @@ def cut_at_stop(text: str, stop: Iterable[str] | None) -> str:
 
 
 class LLM:
-    """Base class of every backend. Subclasses implement :meth:`_generate`.
+    """Base class of every backend: implement :meth:`_generate` (one request, no retries).
 
     ``name`` is a human-readable id (``"local:gemma-3-270m"``); :meth:`identity` is what keys the
     response cache and goes into a run's manifest: backend, model and decoding settings.
@@ -199,8 +101,36 @@ class LLM:
     ``cacheable`` is False for a model whose identity cannot tell it from another (an unnamed
     function): its replies are never stored or served by the response cache.
 
+    What a backend declares (defaults here; the kit reads these, it never probes with ``hasattr``):
+
+    - ``endpoint``: ``"completions"`` (the prompt is a transcript to continue) or ``"chat"`` (it
+      goes as one user message through a chat template); :attr:`is_chat` says which;
+    - ``max_concurrency``: calls it can serve at once (None: no limit of its own; the embedded
+      model: 1), which caps the run's concurrency;
+    - :meth:`check_reachable`: a quick check before a run's first attempt (a server that is down,
+      a key that is missing), raising :class:`LLMCallError` that says what to do;
+    - :meth:`classify`: what a failure of :meth:`_generate` means (a :class:`~agents.llm.retry.Decision`,
+      or None: not a model failure, raised as it is); the default reads an
+      :class:`LLMCallError`'s status and any error's HTTP ``status_code``; ``retry_policy``: how
+      hard to try (a :class:`~agents.llm.retry.RetryPolicy`);
+    - ``limiter``: the :class:`~agents.llm.limits.Limiter` its requests go through (None: none),
+      and :meth:`with_limiter`, the same model through another one (the run's);
+    - ``label`` (for messages) and ``where`` (its server, or its name).
+
     A ``_generate`` that takes a ``draw`` keyword receives the draw of each call (see
     :meth:`complete`): backends that can seed their sampling use it.
+
+    A backend in a few lines, retried on a 429 like every other:
+
+    >>> class Flaky(LLM):
+    ...     name, calls = "flaky", 0
+    ...     def _generate(self, prompt, stop, max_tokens):
+    ...         self.calls += 1
+    ...         if self.calls == 1:
+    ...             raise LLMCallError("slow down", status=429, retry_after=0.0)
+    ...         return Completion("Finish[4]", 3, 2)
+    >>> Flaky().complete("2+2?").text
+    'Finish[4]'
     """
 
     name: str = "llm"
@@ -209,11 +139,65 @@ class LLM:
     temperature: float = 0.0
     max_tokens: int = DEFAULT_MAX_TOKENS
     cacheable: bool = True
-    wraps: bool = False          # a wrapper (cache, limiter): the call it wraps is the one timed
+    wraps: bool = False          # a wrapper (cache, limiter): the model it wraps makes the requests
+    endpoint: str = "completions"
+    max_concurrency: int | None = None
+    limiter: Any = None
+    retry_policy: RetryPolicy = RetryPolicy()
 
+    # -- what a backend implements ----------------------------------------------------------------
     def _generate(self, prompt: str, stop: list[str], max_tokens: int) -> Completion:
         raise NotImplementedError
 
+    def classify(self, error: BaseException) -> Decision | None:
+        """What ``error`` (raised by :meth:`_generate`) means: retry or not, after how long."""
+        return classify_status(error)
+
+    def give_up(self, error: BaseException, decision: Decision, attempts: int) -> LLMCallError:
+        """The error the caller sees when the policy stops trying: a backend's own
+        :class:`LLMCallError` as it is when it was not retried, else one naming the status, the
+        reason and the attempts."""
+        if isinstance(error, LLMCallError) and not decision.retry:
+            return error
+        what = f"HTTP {decision.status}" if isinstance(decision.status, int) else str(decision.status)
+        tail = f" after {attempts} attempts" if decision.retry else ""
+        return LLMCallError(f"{self.label} failed: {what} ({decision.reason}){tail}", backend=self.backend,
+                            status=decision.status, attempts=attempts)
+
+    # -- what a backend declares --------------------------------------------------------------------
+    @property
+    def is_chat(self) -> bool:
+        """True when prompts go as a chat message (the model answers rather than continues)."""
+        return self.endpoint == "chat"
+
+    @property
+    def label(self) -> str:
+        """How messages name this model; never sends a request."""
+        return self.name
+
+    @property
+    def where(self) -> str:
+        """Where its requests go (a server's URL), or its label: names it in messages and in a pool."""
+        return self.label
+
+    def check_reachable(self) -> None:
+        """Fail fast, before a run's first attempt, when this model cannot answer (nothing to check here)."""
+
+    def with_limiter(self, limiter: Any) -> "LLM":
+        """This model sending every request through ``limiter`` (the run's shared one); the caller's
+        object is not changed."""
+        return LimitedLLM(self, limiter)
+
+    @property
+    def refusals(self) -> RefusalStreak:
+        """Connection refusals in a row (the dead-server stop), one per model and its copies."""
+        streak = self.__dict__.get("_refusals")
+        if streak is None:
+            policy = self.retry_policy
+            streak = self.__dict__.setdefault("_refusals", RefusalStreak(policy.max_refusals, policy.refused_for_s))
+        return streak
+
+    # -- a call -----------------------------------------------------------------------------------
     def complete(self, prompt: str, *, stop: Iterable[str] | None = None,
                  max_tokens: int | None = None, draw: str | None = None) -> Completion:
         """Answer ``prompt``; the reply is always cut at the first stop sequence.
@@ -228,22 +212,11 @@ class LLM:
         >>> CallableLLM(lambda p: 42, name="forty-two").complete("2+2?")
         Traceback (most recent call last):
         ...
-        agents.llm.base.LLMCallError: forty-two replied with int 42, not text: a model must answer a string
+        agents.llm.signals.LLMCallError: forty-two replied with int 42, not text: a model must answer a string
         """
         stop = list(stop or [])
         started = time.perf_counter()
-        extra = {"draw": draw} if _takes_draw(type(self)) else {}
-        if self.wraps:
-            reply = self._generate(prompt, stop, max_tokens or self.max_tokens, **extra)
-        else:
-            token = object()
-            with _IN_FLIGHT_LOCK:
-                _IN_FLIGHT[id(token)] = (getattr(self, "label", None) or self.name, time.monotonic())
-            try:
-                reply = self._generate(prompt, stop, max_tokens or self.max_tokens, **extra)
-            finally:
-                with _IN_FLIGHT_LOCK:
-                    _IN_FLIGHT.pop(id(token), None)
+        reply = self._answer(prompt, stop, max_tokens or self.max_tokens, draw)
         if not isinstance(reply.text, str):
             raise LLMCallError(f"{self.name} replied with {type(reply.text).__name__} {_clip(repr(reply.text))}, "
                                "not text: a model must answer a string", backend=self.backend, status="not-text")
@@ -251,6 +224,30 @@ class LLM:
         latency = reply.latency_s or (time.perf_counter() - started)
         return Completion(text, reply.input_tokens, reply.output_tokens, reply.cached_tokens,
                           latency, reply.from_cache)
+
+    def _answer(self, prompt: str, stop: list[str], max_tokens: int, draw: str | None,
+                limiter: Any = _OWN) -> Completion:
+        """The reply before cutting: a wrapper's own :meth:`_generate`, else every request through
+        the retry policy and ``limiter`` (this model's own unless another is given)."""
+        if self.wraps:
+            return self._generate(prompt, stop, max_tokens, **_draw_of(self, draw))
+        limiter = self.limiter if limiter is _OWN else limiter
+        cost = self.count_tokens(prompt) + max_tokens if limiter is not None and limiter.tpm else 0
+        with in_flight(self.label):
+            return call_with_retries(
+                self, lambda target: target._generate(prompt, stop, max_tokens, **_draw_of(target, draw)),
+                cost=cost, limiter=limiter)
+
+    # -- where a request goes: this model; a pool overrides these three --------------------------
+    def _route(self) -> "LLM":
+        return self
+
+    def _settle(self, target: "LLM", status: int | str | None) -> None:
+        """After each request: ``"ok"``, the failure's status, or None (no model failure)."""
+
+    def _can_fail_over(self, target: "LLM") -> bool:
+        """Whether a retry can go elsewhere at once (no backoff): never, with one server."""
+        return False
 
     def count_tokens(self, text: str) -> int:
         """Tokens of ``text`` in this model's tokenizer (an estimate where none is available offline)."""
@@ -267,6 +264,90 @@ class LLM:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.name!r})"
+
+
+def _draw_of(model: LLM, draw: str | None) -> dict[str, Any]:
+    return {"draw": draw} if _takes_draw(type(model)) else {}
+
+
+class Wrapper(LLM):
+    """A model in front of another (the response cache, the run's limiter): the wrapped model
+    makes the requests, and everything it declares is its own.
+
+    >>> inner = CallableLLM(str.upper, name="up"); inner.endpoint = "chat"
+    >>> outer = Wrapper(inner)
+    >>> outer.is_chat, outer.label, outer.max_concurrency
+    (True, 'up', None)
+    """
+
+    wraps = True
+
+    def __init__(self, llm: LLM):
+        self.llm = llm
+        self.name, self.backend = llm.name, llm.backend
+        self.context_window, self.max_tokens = llm.context_window, llm.max_tokens
+        self.temperature = llm.temperature
+        self.cacheable = llm.cacheable
+
+    def __getattr__(self, name: str) -> Any:  # anything else (server_stats, model_path, ...) as the model
+        return getattr(self.__dict__["llm"], name)
+
+    def _generate(self, prompt: str, stop: list[str], max_tokens: int, draw: str | None = None) -> Completion:
+        return self.llm.complete(prompt, stop=stop, max_tokens=max_tokens, draw=draw)
+
+    endpoint = property(lambda self: self.llm.endpoint)          # type: ignore[assignment]
+    max_concurrency = property(lambda self: self.llm.max_concurrency)  # type: ignore[assignment]
+    limiter = property(lambda self: self.llm.limiter)            # type: ignore[assignment]
+
+    @property
+    def label(self) -> str:
+        return self.llm.label
+
+    @property
+    def where(self) -> str:
+        return self.llm.where
+
+    def check_reachable(self) -> None:
+        self.llm.check_reachable()
+
+    def count_tokens(self, text: str) -> int:
+        return self.llm.count_tokens(text)
+
+    def identity(self) -> dict[str, Any]:
+        return self.llm.identity()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.llm!r})"
+
+
+class LimitedLLM(Wrapper):
+    """A model whose every request goes through ``limiter`` (what :meth:`LLM.with_limiter` gives):
+    it waits for the limiter and the limiter hears each outcome, retries included (a 429's
+    ``Retry-After`` pauses every caller). In front of another wrapper, each call is one request.
+    """
+
+    def __init__(self, llm: LLM, limiter: Any):
+        super().__init__(llm)
+        self._limiter = limiter
+
+    limiter = property(lambda self: self._limiter)               # type: ignore[assignment]
+
+    def _generate(self, prompt: str, stop: list[str], max_tokens: int, draw: str | None = None) -> Completion:
+        if not self.llm.wraps:
+            return self.llm._answer(prompt, stop, max_tokens, draw, limiter=self._limiter)
+        cost = self.llm.count_tokens(prompt) + max_tokens if self._limiter.tpm else 0
+        ticket = self._limiter.acquire(cost)
+        try:
+            reply = self.llm.complete(prompt, stop=stop, max_tokens=max_tokens, draw=draw)
+        except LLMCallError as error:
+            outcome = {429: "rate_limited", "timeout": "timeout"}.get(error.status, "error")
+            self._limiter.release(ticket, outcome)
+            raise
+        except BaseException:
+            self._limiter.release(ticket, "error")
+            raise
+        self._limiter.release(ticket, "ok", used_tokens=reply.input_tokens + reply.output_tokens)
+        return reply
 
 
 def _takes_draw(cls: type) -> bool:
@@ -367,7 +448,10 @@ class LangChainLLM(LLM):
 
     The prompt is sent as one user message; token counts come from the reply's ``usage_metadata``
     when the provider reports it, else from :func:`approx_token_count`. Its identity holds the
-    model's own identifying parameters (model name, temperature, top_p, ...).
+    model's own identifying parameters (model name, temperature, top_p, ...). A chat model is
+    ``endpoint="chat"``. Its failures are classified by HTTP status and by the client's transport
+    errors (:func:`~agents.llm.retry.classify_transport`), so a provider's 429 or timeout is retried
+    by the one policy (build the provider's client with its own retries off: ``max_retries=0``).
     """
 
     backend = "langchain"
@@ -377,12 +461,19 @@ class LangChainLLM(LLM):
         model_id = getattr(model, "model_name", None) or getattr(model, "model", None)
         self.name = f"{type(model).__name__}:{model_id}" if model_id else type(model).__name__
         self.temperature = getattr(model, "temperature", None) or 0.0
+        self.endpoint = "chat" if _is_chat_model(model) else "completions"
+
+    def classify(self, error: BaseException) -> Decision | None:
+        return classify_transport(error)
+
+    def _invoke(self, prompt: str, stop: list[str], max_tokens: int) -> Any:
+        try:
+            return self.model.invoke(prompt, stop=stop or None)
+        except TypeError:  # models whose invoke takes no ``stop``: we cut client-side anyway
+            return self.model.invoke(prompt)
 
     def _generate(self, prompt: str, stop: list[str], max_tokens: int) -> Completion:
-        try:
-            reply = self.model.invoke(prompt, stop=stop or None)
-        except TypeError:  # models whose invoke takes no ``stop``: we cut client-side anyway
-            reply = self.model.invoke(prompt)
+        reply = self._invoke(prompt, stop, max_tokens)
         text = reply if isinstance(reply, str) else getattr(reply, "content", reply)
         if isinstance(text, list):  # content blocks
             text = "".join(part.get("text", "") if isinstance(part, dict) else str(part)
@@ -404,6 +495,16 @@ class LangChainLLM(LLM):
         return identity
 
 
+def _is_chat_model(model: Any) -> bool:
+    """Whether a LangChain model takes messages (a chat model) rather than text; langchain_core is
+    installed wherever a LangChain model exists."""
+    try:
+        from langchain_core.language_models import BaseChatModel
+    except ImportError:
+        return False
+    return isinstance(model, BaseChatModel)
+
+
 def as_llm(model: Any) -> LLM:
     """Wrap whatever the user passed into an :class:`LLM`; an ``LLM`` is returned unchanged.
 
@@ -412,7 +513,7 @@ def as_llm(model: Any) -> LLM:
     """
     if isinstance(model, LLM):
         return model
-    if hasattr(model, "invoke"):
+    if hasattr(model, "invoke"):   # a LangChain model or runnable (its library is not imported here)
         return LangChainLLM(model)
     if callable(model):
         return CallableLLM(model)
@@ -420,52 +521,11 @@ def as_llm(model: Any) -> LLM:
                     "a LangChain chat model/LLM (anything with .invoke) or a str -> str callable")
 
 
-SPEC_FORMS = ("local", "local:<path.gguf>", "openai:<model>",
-              "openai-compatible:<model> (with --base-url)")
+def __getattr__(name: str) -> Any:
+    """``make_llm`` and ``SPEC_FORMS`` moved to :mod:`.registry` (so that this module imports no
+    backend); the old import path keeps working for code written before (the run engine's)."""
+    if name in ("make_llm", "SPEC_FORMS"):
+        import importlib
 
-
-def make_llm(spec: str = "local", **options: Any) -> LLM:
-    """Build a backend from a spec string. Options go to the backend's constructor.
-
-    >>> make_llm("gpt-4")
-    Traceback (most recent call last):
-    ...
-    ValueError: unknown model spec 'gpt-4'; use one of: local, local:<path.gguf>, openai:<model>, openai-compatible:<model> (with --base-url)
-
-    The OpenAI-style backends take ``endpoint="completions"`` or ``"chat"`` (see
-    :mod:`agents.llm.openai` for the defaults); nothing is sent until the first call or
-    ``check_reachable()``, and ``openai:`` needs ``OPENAI_API_KEY`` only then.
-
-    ``rpm=`` / ``tpm=`` put the model behind a :class:`~agents.llm.limits.Limiter` (requests and
-    tokens per minute); a run shares it with its other models. ``base_url`` may name several
-    servers of the same model (a list, or one string with commas): the result is a
-    :class:`~agents.llm.pool.ServerPool` (``cooldown_s=`` tunes its circuit breaker).
-
-    >>> make_llm("openai-compatible:m", base_url="http://127.0.0.1:9001/v1,http://127.0.0.1:9002/v1", rpm=600)
-    ServerPool(model='m', base_urls=['http://127.0.0.1:9001/v1', 'http://127.0.0.1:9002/v1'], endpoint='completions')
-    """
-    kind, _, rest = str(spec).partition(":")
-    if kind in ("openai", "openai-compatible") and options.get("base_url") is not None:
-        from .pool import make_pool, split_urls
-
-        urls = split_urls(options["base_url"])
-        if len(urls) > 1:
-            return make_pool(spec, urls, **{k: v for k, v in options.items() if k != "base_url"})
-        options["base_url"] = urls[0] if urls else None
-        for pool_only in ("cooldown_s", "max_cooldown_s", "clock"):
-            options.pop(pool_only, None)
-    rates = {k: options.pop(k) for k in ("rpm", "tpm") if k in options}
-    if kind == "openai" and rest:
-        from .openai import OpenAILLM
-        return OpenAILLM(model=rest, **options, **rates)
-    if kind == "openai-compatible":
-        from .openai import OpenAICompatibleLLM
-        return OpenAICompatibleLLM(model=rest or options.pop("model", None), **options, **rates)
-    if kind == "local":
-        from .local import LocalLLM
-        model = LocalLLM(model_path=rest or None, **options)
-        if any(rates.values()):
-            from .limits import Limiter, with_limiter
-            return with_limiter(model, Limiter(**rates))
-        return model
-    raise ValueError(f"unknown model spec {spec!r}; use one of: {', '.join(SPEC_FORMS)}")
+        return getattr(importlib.import_module(".registry", __package__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

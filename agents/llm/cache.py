@@ -31,7 +31,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from .base import LLM, Completion, StopRun
+from .base import LLM, Completion, StopRun, Wrapper
 
 
 class CacheUnreadable(StopRun):
@@ -162,7 +162,7 @@ class ResponseCache:
                 self._db = None
 
 
-class CachedLLM(LLM):
+class CachedLLM(Wrapper):
     """Put a :class:`ResponseCache` in front of any backend; counts real calls and hits.
 
     With ``cache=None`` nothing is stored or served, but the counters still run (``cache=False``);
@@ -173,23 +173,16 @@ class CachedLLM(LLM):
     the calling thread alone (the runner's share of one attempt); ``empty`` counts empty replies.
     """
 
-    wraps = True
-
     def __init__(self, llm: LLM, cache: ResponseCache | None):
-        self.llm, self.cache = llm, cache
-        self.name, self.backend = llm.name, llm.backend
-        self.context_window, self.max_tokens = llm.context_window, llm.max_tokens
-        self.temperature = llm.temperature
+        super().__init__(llm)     # what the model declares stays its own (endpoint, label, ...)
+        self.cache = cache
         self._lock = threading.Lock()
         self._local = threading.local()
         self.calls = self.hits = self.paid_input_tokens = self.paid_output_tokens = 0
         self.empty = 0
 
-    def __getattr__(self, name: str) -> Any:  # everything else (max_concurrency, ...) as the model
-        return getattr(self.__dict__["llm"], name)
-
     def _uses_cache(self) -> bool:
-        return self.cache is not None and getattr(self.llm, "cacheable", True)
+        return self.cache is not None and self.llm.cacheable
 
     def _generate(self, prompt: str, stop: list[str], max_tokens: int, draw: str | None = None) -> Completion:
         key = hit = None
@@ -225,8 +218,3 @@ class CachedLLM(LLM):
         """``(calls, paid input tokens, paid output tokens, hits)`` made from the calling thread."""
         return tuple(self._local.__dict__.get("totals", (0, 0, 0, 0)))
 
-    def count_tokens(self, text: str) -> int:
-        return self.llm.count_tokens(text)
-
-    def identity(self) -> dict[str, Any]:
-        return self.llm.identity()

@@ -36,7 +36,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .base import LLM, Completion, LLMCallError, check_cancelled, interruptible_sleep, report_status
+from .base import LimitedLLM, as_llm  # noqa: F401 - LimitedLLM: what with_limiter gives, named here too
+from .signals import check_cancelled, interruptible_sleep, report_status
 
 OVERLOAD = frozenset({"rate_limited", "timeout", "overloaded"})  # outcomes that halve the window
 MAX_PAUSE_S = 120.0   # a server asking for an hour's pause (Retry-After: 3600) is not obeyed blindly
@@ -305,8 +306,9 @@ def _num(value: float) -> float | None:
 
 
 def with_limiter(model: Any, limiter: Limiter) -> Any:
-    """``model`` sending through ``limiter``: natively where the backend sees each HTTP request
-    (it hears 429s and timeouts), else wrapped so that each call is paced (rpm, tpm, in flight).
+    """``model`` (anything :func:`~agents.llm.base.as_llm` takes) sending every request through
+    ``limiter``: :meth:`~agents.llm.base.LLM.with_limiter`, which every backend declares. Each
+    request (retries included) waits for the limiter, which hears 429s and timeouts.
 
     >>> from agents.llm import CallableLLM
     >>> clock = FakeClock()
@@ -314,44 +316,4 @@ def with_limiter(model: Any, limiter: Limiter) -> Any:
     >>> [model.complete("2+2?").text for _ in range(3)], clock.now
     (['Finish[4]', 'Finish[4]', 'Finish[4]'], 2.0)
     """
-    if hasattr(model, "with_limiter"):
-        return model.with_limiter(limiter)
-    return LimitedLLM(model, limiter)
-
-
-class LimitedLLM(LLM):
-    """Any backend behind a :class:`Limiter`: each call is one request (tokens: the prompt's
-    estimate plus ``max_tokens``, settled with the reply's counts)."""
-
-    wraps = True
-
-    def __init__(self, llm: LLM, limiter: Limiter):
-        self.llm, self.limiter = llm, limiter
-        self.name, self.backend = llm.name, llm.backend
-        self.context_window, self.max_tokens = llm.context_window, llm.max_tokens
-        self.temperature = llm.temperature
-        self.cacheable = getattr(llm, "cacheable", True)
-
-    def __getattr__(self, name: str) -> Any:  # max_concurrency, ... as the model
-        return getattr(self.__dict__["llm"], name)
-
-    def _generate(self, prompt: str, stop: list[str], max_tokens: int, draw: str | None = None) -> Completion:
-        cost = self.llm.count_tokens(prompt) + max_tokens if self.limiter.tpm else 0
-        ticket = self.limiter.acquire(cost)
-        try:
-            reply = self.llm.complete(prompt, stop=stop, max_tokens=max_tokens, draw=draw)
-        except LLMCallError as error:
-            outcome = {429: "rate_limited", "timeout": "timeout"}.get(error.status, "error")
-            self.limiter.release(ticket, outcome)
-            raise
-        except BaseException:
-            self.limiter.release(ticket, "error")
-            raise
-        self.limiter.release(ticket, "ok", used_tokens=reply.input_tokens + reply.output_tokens)
-        return reply
-
-    def count_tokens(self, text: str) -> int:
-        return self.llm.count_tokens(text)
-
-    def identity(self) -> dict[str, Any]:
-        return self.llm.identity()
+    return as_llm(model).with_limiter(limiter)

@@ -1,8 +1,9 @@
 """OpenAI and OpenAI-compatible HTTP backends (vLLM, llama.cpp's server, Ollama, LM Studio, ...).
 
-Both hold their key and base URL in the real ``openai`` client (its own retries switched off: the
-retry policy lives here, in one place, the same for every server, tested against a loopback
-server). The ``/models`` check and HTTPS go through that client; completions to a plain ``http://``
+Both hold their key and base URL in the real ``openai`` client (its own retries switched off: a
+backend here sends one request and :meth:`~OpenAICompatibleLLM.classify` says what a failure means;
+the retry policy is :mod:`agents.llm.retry`'s, the same for every backend, tested against loopback
+servers). The ``/models`` check and HTTPS go through that client; completions to a plain ``http://``
 server (vLLM, llama.cpp, the fake server: the hot loop of a large run) go through a lean path,
 one keep-alive socket per thread and server, replies parsed by ``http.client``: ~0.15 ms of CPU a
 call against ~0.9 ms through the client (``http_client="openai"`` keeps the client for those too).
@@ -10,7 +11,7 @@ call against ~0.9 ms through the client (``http_client="openai"`` keeps the clie
 - Retryable: 429 (waiting as long as ``retry-after-ms`` / ``Retry-After`` asks), 408, 409, 5xx,
   timeouts, connection errors and malformed (non-JSON) replies; exponential backoff with jitter,
   at most ``max_retries`` retries.
-- Anything else (400, 401, 403, 404, 422, ...) raises at once.
+- Anything else (400, 401, 403, 404, 422, a reply past ``max_reply_bytes``) raises at once.
 - A 429 is the server pacing us, not a failure: it has its own budget (``max_rate_limited``).
 - With a :class:`~agents.llm.limits.Limiter` (``limiter=``, ``rpm=``/``tpm=``, or the run's own),
   every request waits for it, a 429 pauses every caller, and 429s and timeouts shrink the calls
@@ -48,28 +49,29 @@ from __future__ import annotations
 
 import copy
 import difflib
-import email.utils
 import heapq
 import http.client
 import json
 import os
-import random
 import select
 import socket
 import threading
 import time
 import urllib.request
+from dataclasses import replace
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from .base import (DEFAULT_MAX_TOKENS, LLM, Cancelled, Completion, LLMCallError, ServerUnreachable,
-                   approx_token_count, check_cancelled, draw_seed, interruptible_sleep, jsonable,
-                   on_shutdown, report_status, shutdown_requested)
+from .base import (DEFAULT_MAX_TOKENS, LLM, Cancelled, Completion, LLMCallError, approx_token_count,
+                   check_cancelled, draw_seed, interruptible_sleep, jsonable, on_shutdown, shutdown_requested)
 from .limits import Limiter
+from .retry import MAX_RETRY_AFTER_S as _DEFAULT_MAX_RETRY_AFTER_S
+from .retry import Decision, RefusalStreak, RetryPolicy, retry_after_of, short
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
-RETRYABLE_STATUS = frozenset({408, 409, 429})  # and every 5xx
-MAX_RETRY_AFTER_S = 120.0                      # a server asking for longer is not waited on blindly
+MAX_RETRY_AFTER_S = _DEFAULT_MAX_RETRY_AFTER_S  # the policy's cap, read at each call (tests shorten it)
+_RefusalStreak = RefusalStreak                  # the older name
+_retry_after, _short = retry_after_of, short    # the older names
 PLACEHOLDER_KEY = "not-needed"                 # local servers ignore the key; the client wants one
 ENDPOINTS = ("completions", "chat")
 LISTED_MODELS = 10                             # names shown when a model is not served (OpenAI lists ~100)
@@ -107,38 +109,6 @@ def _serves(models: list[str], model: str) -> bool:
     return model in models or (":" not in model and f"{model}:latest" in models)
 
 
-def _retry_after(headers: Any) -> float | None:
-    """Seconds a 429/503 asks us to wait: ``retry-after-ms`` (OpenAI), else ``Retry-After``
-    (seconds or an HTTP date); None when absent or unreadable.
-
-    >>> _retry_after({"retry-after": "0"}), _retry_after({"retry-after-ms": "250"}), _retry_after({})
-    (0.0, 0.25, None)
-    """
-    if not headers:
-        return None
-    try:
-        return max(0.0, float(headers.get("retry-after-ms")) / 1000)
-    except (TypeError, ValueError):
-        pass
-    value = headers.get("retry-after")
-    if value is None:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-        return max(0.0, when.timestamp() - time.time())
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-
-
-def _short(text: Any, limit: int = 160) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[:limit - 3] + "..."
-
-
 def _connection_reason(exc: BaseException) -> str:
     """'connection refused', 'timed out', ... from an ``APIConnectionError`` and its cause."""
     detail = f"{exc} {exc.__cause__ or ''} {getattr(exc.__cause__, '__cause__', '') or ''}".lower()
@@ -152,35 +122,6 @@ def _connection_reason(exc: BaseException) -> str:
         if needle in detail:
             return reason
     return _short(exc.__cause__ or exc, 120)
-
-
-class _RefusalStreak:
-    """Connection refusals in a row (any success ends the streak), shared by a model's copies.
-
-    >>> streak = _RefusalStreak(limit=2, span_s=0.0)
-    >>> streak.refused()[0], streak.refused()[0]
-    (False, True)
-    """
-
-    def __init__(self, limit: int, span_s: float):
-        self.limit, self.span_s = max(1, int(limit)), float(span_s)
-        self.count, self.since = 0, 0.0
-        self._lock = threading.Lock()
-
-    def refused(self) -> tuple[bool, int, float]:
-        """Count one; ``(dead, count, seconds since the streak began)``."""
-        with self._lock:
-            now = time.monotonic()
-            if self.count == 0:
-                self.since = now
-            self.count += 1
-            span = now - self.since
-            return self.count >= self.limit and span >= self.span_s, self.count, span
-
-    def reset(self) -> None:
-        if self.count:
-            with self._lock:
-                self.count = 0
 
 
 class _HTTPStatus(Exception):
@@ -366,11 +307,6 @@ def _readable(sock: Any) -> bool:
     return bool(poller.poll(0))
 
 
-def _outcome(status: int | str) -> str:
-    """What a failure tells the shared limiter: paced (429), slow (timeout), overloaded (503)."""
-    return {429: "rate_limited", "timeout": "timeout", 503: "overloaded"}.get(status, "error")
-
-
 class OpenAICompatibleLLM(LLM):
     """Any server speaking the OpenAI API: ``OpenAICompatibleLLM(model, base_url=...)``.
 
@@ -439,19 +375,20 @@ class OpenAICompatibleLLM(LLM):
         self.temperature = float(temperature)
         self.max_tokens = int(max_tokens)
         self.timeout = float(timeout)
-        self.max_retries = int(max_retries)
-        self.backoff_base = float(backoff_base)
-        self.backoff_cap = float(backoff_cap)
         self.context_window = int(context_window)
         self.connect_timeout = float(connect_timeout)
         self.extra_body = dict(extra_body or {})
-        self.max_rate_limited = int(max_rate_limited)
         self.limiter = limiter if limiter is not None else (Limiter(rpm, tpm) if rpm or tpm else None)
         self.http_client = http_client
         self.max_reply_bytes = int(max_reply_bytes)
-        self._sleep = sleep
+        # The one retry policy (agents.llm.retry), with this backend's settings; the requests
+        # themselves have their own total deadline (timeout), so the policy sets none.
+        self._policy = RetryPolicy(max_retries=int(max_retries), max_rate_limited=int(max_rate_limited),
+                                   backoff_base=float(backoff_base), backoff_cap=float(backoff_cap),
+                                   max_refusals=int(max_refusals), refused_for_s=float(refused_for_s),
+                                   sleep=sleep)
         # Shared by this model's copies (with_limiter): refusals are the server's state, not a copy's.
-        self._refusals = _RefusalStreak(int(max_refusals), float(refused_for_s))
+        self._refusals = RefusalStreak(int(max_refusals), float(refused_for_s))
         self._model_lock = threading.Lock()
         self._lean_route: tuple[Any, Any] | None = None   # (client, target) of the last request
         # The key goes into the client and nowhere else. Without one the client still needs a
@@ -476,6 +413,16 @@ class OpenAICompatibleLLM(LLM):
         """True when prompts go to ``/chat/completions`` (the older spelling of ``endpoint``)."""
         return self.endpoint == "chat"
 
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """This backend's policy; its cap on ``Retry-After`` is :data:`MAX_RETRY_AFTER_S` now."""
+        policy = self._policy
+        return policy if policy.max_retry_after == MAX_RETRY_AFTER_S else replace(policy, max_retry_after=MAX_RETRY_AFTER_S)
+
+    def _backoff(self, retry: int, retry_after: float | None) -> float:
+        """Seconds before retry number ``retry``: see :meth:`~agents.llm.retry.RetryPolicy.backoff`."""
+        return self.retry_policy.backoff(retry, retry_after)
+
     def with_limiter(self, limiter: Limiter | None) -> "OpenAICompatibleLLM":
         """This model (same client, same server) sending through ``limiter``: a run shares one
         limiter among all its models without changing the caller's objects."""
@@ -493,6 +440,11 @@ class OpenAICompatibleLLM(LLM):
     def label(self) -> str:
         """``backend:model`` for messages; never triggers a request."""
         return f"{self.backend}:{self.model or '?'}"
+
+    @property
+    def where(self) -> str:
+        """The server's URL, without credentials."""
+        return _public_url(self.base_url)
 
     def identity(self) -> dict[str, Any]:
         """Backend, server (no credentials), model, endpoint and every sampling setting (the
@@ -679,46 +631,45 @@ class OpenAICompatibleLLM(LLM):
         return Completion(text, int(input_tokens), int(output_tokens), int(cached))
 
     def _generate(self, prompt: str, stop: list[str], max_tokens: int, draw: str | None = None) -> Completion:
+        """One request (the retry policy is :mod:`agents.llm.retry`'s, applied by ``complete``)."""
         self._check_key()
-        started = time.perf_counter()
-        limiter = self.limiter
-        cost = self.count_tokens(prompt) + max_tokens if limiter is not None and limiter.tpm else 0
         # At temperature > 0 each draw has its own seed: a retry re-samples, a re-run reproduces.
         seed = draw_seed(0, draw) if draw is not None and self.temperature > 0 else None
-        reply = self._with_retries(
-            lambda server: server._parse(server._request(prompt, stop, max_tokens, seed), prompt), cost)
-        return Completion(reply.text, reply.input_tokens, reply.output_tokens, reply.cached_tokens,
-                          time.perf_counter() - started)
+        return self._parse(self._request(prompt, stop, max_tokens, seed), prompt)
 
-    # -- the retry policy -------------------------------------------------------------------------
-    def _classify(self, exc: BaseException) -> tuple[bool, int | str, str, float | None]:
-        """``(retryable, status, reason, retry_after_s)`` for a failed request; unknown errors raise."""
+    # -- what a failure means -----------------------------------------------------------------------
+    def classify(self, exc: BaseException) -> Decision | None:
+        """Retryable: 429 (as long as ``retry-after-ms`` / ``Retry-After`` asks), 408, 409, 5xx,
+        timeouts, connection errors, malformed replies; not: other statuses, a reply too large, our
+        own errors (a missing key); None (raised as it is) for anything else: a bug."""
         openai = self._openai
+        if isinstance(exc, LLMCallError):
+            return Decision(False, exc.status if exc.status is not None else "error", str(exc))
         if isinstance(exc, openai.APITimeoutError):
-            return True, "timeout", f"no complete reply within {self.timeout:g} s", None
+            return Decision(True, "timeout", f"no complete reply within {self.timeout:g} s")
         if isinstance(exc, openai.APIConnectionError):
-            return True, "connection", _connection_reason(exc), None
+            return self._connection(exc)
         if isinstance(exc, openai.APIStatusError):
-            status = int(exc.status_code)
-            retryable = status in RETRYABLE_STATUS or status >= 500
             headers = getattr(getattr(exc, "response", None), "headers", None)
-            wait = _retry_after(headers) if retryable else None
-            return retryable, status, self._status_reason(exc), wait
+            return Decision.from_status(int(exc.status_code), self._status_reason(exc), _retry_after(headers))
         if isinstance(exc, (_Malformed, json.JSONDecodeError, openai.APIResponseValidationError)):
             # a 200 with a truncated or non-JSON body; other ValueErrors are bugs and are raised
-            return True, "malformed", f"unreadable reply ({_short(exc, 80)})", None
+            return Decision(True, "malformed", f"unreadable reply ({_short(exc, 80)})")
         # the lean path's own failures, classified the same way
         if isinstance(exc, _HTTPStatus):
-            status = exc.status_code
-            retryable = status in RETRYABLE_STATUS or status >= 500
-            return retryable, status, self._status_reason(exc), _retry_after(exc.headers) if retryable else None
+            return Decision.from_status(exc.status_code, self._status_reason(exc), _retry_after(exc.headers))
         if isinstance(exc, _TooLarge):
-            return False, "too-large", str(exc), None
+            return Decision(False, "too-large", str(exc))
         if isinstance(exc, TimeoutError):
-            return True, "timeout", f"no complete reply within {self.timeout:g} s", None
+            return Decision(True, "timeout", f"no complete reply within {self.timeout:g} s")
         if isinstance(exc, (OSError, http.client.HTTPException)):
-            return True, "connection", _connection_reason(exc), None
-        raise exc
+            return self._connection(exc)
+        return None
+
+    @staticmethod
+    def _connection(exc: BaseException) -> Decision:
+        reason = _connection_reason(exc)
+        return Decision(True, "connection", reason, refused=reason == "connection refused")
 
     def _status_reason(self, exc: Any) -> str:
         body = getattr(exc, "body", None)
@@ -728,95 +679,12 @@ class OpenAICompatibleLLM(LLM):
             message = error.get("message") if isinstance(error, dict) else body.get("message")
         return _short(message or getattr(exc, "message", None) or exc)
 
-    def _backoff(self, retry: int, retry_after: float | None) -> float:
-        """Seconds before retry number ``retry`` (1-based): the server's ask, else full-jitter
-        exponential backoff between half and all of ``min(cap, base * 2 ** (retry - 1))``."""
-        if retry_after is not None:
-            return min(retry_after, MAX_RETRY_AFTER_S)
-        ceiling = min(self.backoff_cap, self.backoff_base * 2 ** (retry - 1))
-        return ceiling * random.uniform(0.5, 1.0)
-
-    def _with_retries(self, send: Callable[[Any], Completion], cost: int = 0) -> Completion:
-        """``send(server)`` until it succeeds or the policy gives up; every request through the
-        limiter, if any. A 429 (with or without a limiter) is waited out as the server asks (at
-        most :data:`MAX_RETRY_AFTER_S`, said on the run's progress line); with a limiter that wait
-        is the shared pause, so the caller does not sleep on its own too. Connection refusals in a
-        row past ``max_refusals`` raise :class:`~agents.llm.base.ServerUnreachable`; a run that is
-        stopping ends the call with :class:`~agents.llm.base.Cancelled`."""
-        tries = paced = 0
-        while True:
-            check_cancelled()
-            server = self._route()
-            try:
-                ticket = self.limiter.acquire(cost) if self.limiter is not None else None
-            except BaseException:
-                self._settle(server, None, "error")
-                raise
-            try:
-                reply = send(server)
-            except Exception as exc:  # noqa: BLE001 - classified below; unknown errors re-raise
-                if shutdown_requested():
-                    self._settle(server, ticket, "error")
-                    raise Cancelled("the run is stopping") from None
-                try:
-                    retryable, status, reason, wait = server._classify(exc)
-                except BaseException:
-                    self._settle(server, ticket, "error")
-                    raise
-                asked = wait
-                if wait is not None:
-                    wait = min(wait, MAX_RETRY_AFTER_S)
-                outcome = _outcome(status)
-                if outcome == "rate_limited" and wait is None and ticket is not None:
-                    wait = self._backoff(paced + 1, None)  # a bare 429 still pauses everyone
-                self._settle(server, ticket, outcome, wait, status=status)
-                if status == "connection" and reason == "connection refused":
-                    self._count_refusal(server)
-                if status == 429:
-                    paced += 1
-                else:
-                    tries += 1
-                if not retryable or tries > self.max_retries or paced > self.max_rate_limited:
-                    raise server._error(status, reason, tries + paced, retryable) from None
-                if asked is not None and asked >= 5:
-                    capped = f", capped at {MAX_RETRY_AFTER_S:g} s" if asked > MAX_RETRY_AFTER_S else ""
-                    report_status(f"waiting {wait:.0f} s: {_public_url(server.base_url)} answered "
-                                  f"{status} with Retry-After {asked:.0f} s{capped}")
-                shared = ticket is not None and wait is not None and outcome in ("rate_limited", "overloaded")
-                if not shared and not self._can_fail_over(server):
-                    self._sleep(self._backoff(max(tries, paced), wait))
-                continue
-            except BaseException:   # Cancelled, KeyboardInterrupt: the slot goes back first
-                self._settle(server, ticket, "error")
-                raise
-            self._refusals.reset()
-            self._settle(server, ticket, "ok", used=reply.input_tokens + reply.output_tokens, status="ok")
-            return reply
-
-    def _count_refusal(self, server: "OpenAICompatibleLLM") -> None:
-        """One more refused connection in a row; too many, over long enough: the server is down."""
-        dead, count, span = self._refusals.refused()
-        if dead:
-            where = _public_url(server.base_url) if server is self else f"every server of {self.label}"
-            raise ServerUnreachable(
-                f"{where} refused {count} connections in a row over {span:.0f} s: the server is down; "
-                "start it (or fix --base-url), then run the same command to resume",
-                backend=self.backend)
-
-    # -- where a request goes (one server here; a pool overrides these three) -------------------
-    def _route(self) -> "OpenAICompatibleLLM":
-        return self
-
-    def _settle(self, server: "OpenAICompatibleLLM", ticket: Any, outcome: str,
-                retry_after: float | None = None, used: int | None = None,
-                status: int | str | None = None) -> None:
-        """After each request: the limiter hears how it went (a pool's breaker too)."""
-        if ticket is not None:
-            self.limiter.release(ticket, outcome, retry_after=retry_after, used_tokens=used)
-
-    def _can_fail_over(self, server: "OpenAICompatibleLLM") -> bool:
-        """Whether a retry can go elsewhere at once (no backoff): never, with one server."""
-        return False
+    def give_up(self, error: BaseException, decision: Decision, attempts: int) -> LLMCallError:
+        """Our own errors as they are; else one naming the server, the status and the reason
+        (never the key, should a server have echoed it)."""
+        if isinstance(error, LLMCallError):
+            return error
+        return self._error(decision.status, decision.reason, attempts, decision.retry)
 
     def _error(self, status: int | str, reason: str, attempts: int, retryable: bool) -> LLMCallError:
         what = f"HTTP {status}" if isinstance(status, int) else str(status)

@@ -1,8 +1,10 @@
 """Several servers of one model as one backend: calls spread, a dead server skipped, then tried again.
 
 ``make_llm("openai-compatible:qwen2.5-7b", base_url=["http://gpu1:8000/v1", "http://gpu2:8000/v1"])``
-(``--base-url`` given twice, or a comma list) builds a :class:`ServerPool`. The kit stays one light
-process; the model side scales on the servers (vLLM, llama.cpp, ...) you start.
+(``--base-url`` given twice, or a comma list) builds a :class:`ServerPool`; so does any registered
+backend that takes a ``base_url`` (``langchain:openai:<model>``), and ``ServerPool(members)`` pools
+any backends built alike. The kit stays one light process; the model side scales on the servers
+(vLLM, llama.cpp, ...) you start.
 
 - **Spreading**: each request goes to the server with the fewest requests in flight (ties in turn).
 - **Circuit breaker**: a server that refuses a connection, or fails three requests in a row
@@ -10,8 +12,11 @@ process; the model side scales on the servers (vLLM, llama.cpp, ...) you start.
   it stays dead, at most ``max_cooldown_s``); then one request probes it, and a good reply puts it
   back. A request that failed on one server is retried at once on another. 429s and 4xx are the
   caller's business, not the server's health.
+- **One policy**: the pool is a router for :func:`agents.llm.retry.call_with_retries` (``_route``
+  picks the member, ``_settle`` hears how its request went, ``_can_fail_over`` skips the backoff);
+  each member's own ``classify`` reads its failures. Nothing of a member is copied.
 - **One model**: every server must serve the same model name, checked at the run's start
-  (``check_reachable``: ``GET /models`` on each). The pool's :meth:`~ServerPool.identity` (the
+  (``check_reachable``: each member's own check). The pool's :meth:`~ServerPool.identity` (the
   response cache's key and the run's ``model``) names the model, its settings and the set of
   servers (in any order): a reply is cached the same whichever server of the pool gave it, but
   another cluster serving a model of the same name is another model (its own cache entries, and
@@ -19,7 +24,8 @@ process; the model side scales on the servers (vLLM, llama.cpp, ...) you start.
 - The shared :class:`~agents.llm.limits.Limiter` (rpm, tpm, the 429 pause, adaptive concurrency)
   covers the pool as a whole; :meth:`~ServerPool.server_stats` goes into the run's manifest.
 
->>> pool = make_pool("openai-compatible:m", ["http://127.0.0.1:9002/v1", "http://127.0.0.1:9001/v1"])
+>>> from agents.llm import make_llm
+>>> pool = make_llm("openai-compatible:m", base_url=["http://127.0.0.1:9002/v1", "http://127.0.0.1:9001/v1"])
 >>> pool.identity()["base_url"], [s["base_url"] for s in pool.server_stats()]
 (['http://127.0.0.1:9001/v1', 'http://127.0.0.1:9002/v1'], ['http://127.0.0.1:9002/v1', 'http://127.0.0.1:9001/v1'])
 >>> [pool._route().base_url[-7:] for _ in range(2)]     # nothing in flight yet: in turn
@@ -32,11 +38,10 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
-from .base import LLMCallError, check_cancelled
-from .openai import OpenAICompatibleLLM, _public_url, _RefusalStreak
+from .base import LLM, Completion, LLMCallError, check_cancelled
+from .retry import UNHEALTHY, RefusalStreak, RetryPolicy
 
 TRIP_AFTER = 3                         # failures in a row (other than refused connections) that trip
-UNHEALTHY = ("connection", "timeout", "malformed")   # and every 5xx
 
 
 def split_urls(base_url: Any) -> list[str]:
@@ -53,7 +58,7 @@ def split_urls(base_url: Any) -> list[str]:
 class _Server:
     """One server's state: the breaker and the counts the manifest shows."""
 
-    llm: OpenAICompatibleLLM
+    llm: LLM
     in_flight: int = 0
     requests: int = 0
     ok: int = 0
@@ -65,27 +70,33 @@ class _Server:
     probing: bool = False              # the one request let through after a cool-down
 
 
-class ServerPool(OpenAICompatibleLLM):
-    """``ServerPool(members, cooldown_s=1.0, max_cooldown_s=30.0)``: OpenAI-style backends of one
-    model on several servers (built alike, e.g. by :func:`make_pool`), used as one."""
+BUILT_ALIKE = ("backend", "label", "endpoint", "temperature", "max_tokens")
 
-    def __init__(self, members: Iterable[OpenAICompatibleLLM], cooldown_s: float = 1.0,
-                 max_cooldown_s: float = 30.0, clock: Callable[[], float] = time.monotonic):
+
+class ServerPool(LLM):
+    """``ServerPool(members, cooldown_s=1.0, max_cooldown_s=30.0, limiter=None)``: backends of one
+    model on several servers (built alike, each with its own ``where``), used as one."""
+
+    def __init__(self, members: Iterable[LLM], cooldown_s: float = 1.0, max_cooldown_s: float = 30.0,
+                 clock: Callable[[], float] = time.monotonic, limiter: Any = None):
         members = list(members)
         if len(members) < 2:
             raise ValueError("a pool needs at least two servers; pass one base_url for one server")
         first = members[0]
         for other in members[1:]:
-            for attr in ("backend", "model", "endpoint", "temperature", "max_tokens"):
+            for attr in BUILT_ALIKE:
                 if getattr(other, attr) != getattr(first, attr):
                     raise ValueError(f"every server of a pool must be built alike: {attr} is "
                                      f"{getattr(first, attr)!r} for one and {getattr(other, attr)!r} for another")
-        urls = [_public_url(m.base_url) for m in members]
+        urls = [m.where for m in members]
         if len(set(urls)) != len(urls):
             raise ValueError(f"a server is listed twice in {urls}: give each --base-url once")
-        self.__dict__.update(first.__dict__)   # the retry policy, decoding settings, key custody
-        self.backend = first.backend
-        self._refusals = _RefusalStreak(first._refusals.limit, first._refusals.span_s)  # the pool's own
+        self.backend, self.endpoint = first.backend, first.endpoint
+        self.temperature, self.max_tokens = first.temperature, first.max_tokens
+        self.context_window, self.cacheable = first.context_window, first.cacheable
+        self.limiter = limiter
+        policy = first.retry_policy
+        self._refusals = RefusalStreak(policy.max_refusals, policy.refused_for_s)  # the pool's own
         self._servers = [_Server(m) for m in members]
         self.cooldown_s, self.max_cooldown_s = float(cooldown_s), float(max_cooldown_s)
         self._clock = clock
@@ -94,33 +105,36 @@ class ServerPool(OpenAICompatibleLLM):
         self._turn = 0
 
     @property
-    def members(self) -> list[OpenAICompatibleLLM]:
+    def members(self) -> list[LLM]:
         return [s.llm for s in self._servers]
+
+    @property
+    def retry_policy(self) -> RetryPolicy:   # type: ignore[override]
+        return self._servers[0].llm.retry_policy
 
     # -- naming: the model, never a server ----------------------------------------------------------
     @property
     def name(self) -> str:
-        return self._resolve_model()
+        return self._servers[0].llm.name
 
     @property
     def label(self) -> str:
-        return f"{self.backend}:{self.model or '?'} (pool of {len(self._servers)})"
+        return f"{self._servers[0].llm.label} (pool of {len(self._servers)})"
 
     def identity(self) -> dict[str, Any]:
         """Like one server's, with ``base_url`` the sorted list of the servers: the same whichever
         server answers, another for another cluster."""
-        return {**self._servers[0].llm.identity(),
-                "base_url": sorted(_public_url(s.llm.base_url) for s in self._servers)}
+        return {**self._servers[0].llm.identity(), "base_url": sorted(m.where for m in self.members)}
+
+    def count_tokens(self, text: str) -> int:
+        return self._servers[0].llm.count_tokens(text)
 
     def __repr__(self) -> str:
-        urls = [_public_url(m.base_url) for m in self.members]
-        return f"ServerPool(model={self.model!r}, base_urls={urls!r}, endpoint={self.endpoint!r})"
+        model = self._servers[0].llm.label.partition(":")[2]
+        return (f"ServerPool(model={None if model in ('', '?') else model!r}, "
+                f"base_urls={[m.where for m in self.members]!r}, endpoint={self.endpoint!r})")
 
     # -- the start-of-run check ---------------------------------------------------------------------
-    def _check_key(self) -> None:
-        for member in self.members:
-            member._check_key()
-
     def check_reachable(self) -> None:
         """Every server must answer and serve the model (the same name on all when none was given)."""
         names = {}
@@ -131,24 +145,17 @@ class ServerPool(OpenAICompatibleLLM):
             except LLMCallError as error:
                 raise LLMCallError(f"{where}: {error}; start it, or leave it out of --base-url",
                                    backend=self.backend, status=error.status) from None
-            names[_public_url(member.base_url)] = member.model
+            names[member.where] = member.name
         if len(set(names.values())) > 1:
             shown = ", ".join(f"{url} serves {name!r}" for url, name in names.items())
             raise LLMCallError(f"the servers of a pool must serve one model: {shown}; name it with "
                                f"--llm {self.backend}:<model>", backend=self.backend, status="unknown-model")
-        self.model = next(iter(names.values()))
-        for member in self.members:
-            member.model = self.model
 
-    def _resolve_model(self) -> str:
-        if self.model is None:
-            with self._model_lock:
-                if self.model is None:
-                    self.check_reachable()
-        return self.model  # type: ignore[return-value]
+    def _generate(self, prompt: str, stop: list[str], max_tokens: int) -> Completion:
+        raise TypeError("a pool sends nothing itself: complete() routes each request to a member")
 
     # -- routing and the breaker ----------------------------------------------------------------
-    def _route(self) -> OpenAICompatibleLLM:
+    def _route(self) -> LLM:
         """The healthy server with the fewest requests in flight; a cooled-down one gets one probe;
         if every server is down, wait (on a condition, not polling) for the first cool-down to end."""
         with self._changed:
@@ -169,16 +176,13 @@ class ServerPool(OpenAICompatibleLLM):
                 self._changed.wait(timeout=min([0.5, *later]))
                 check_cancelled()
 
-    def _server_of(self, llm: OpenAICompatibleLLM) -> _Server:
+    def _server_of(self, llm: LLM) -> _Server:
         return next(s for s in self._servers if s.llm is llm)
 
-    def _settle(self, server: OpenAICompatibleLLM, ticket: Any, outcome: str,
-                retry_after: float | None = None, used: int | None = None,
-                status: int | str | None = None) -> None:
-        super()._settle(server, ticket, outcome, retry_after, used, status)
+    def _settle(self, target: LLM, status: int | str | None) -> None:
         unhealthy = status in UNHEALTHY or (isinstance(status, int) and status >= 500)
         with self._changed:
-            state = self._server_of(server)
+            state = self._server_of(target)
             state.in_flight -= 1
             if state.probing:
                 self._changed.notify_all()   # whoever waits on a dead pool looks again
@@ -198,34 +202,15 @@ class ServerPool(OpenAICompatibleLLM):
                     state.down_until = now + state.cooldown
                     state.trips += 1
 
-    def _can_fail_over(self, server: OpenAICompatibleLLM) -> bool:
+    def _can_fail_over(self, target: LLM) -> bool:
         with self._pool_lock:
             now = self._clock()
-            return any(s.llm is not server and s.down_until <= now for s in self._servers)
+            return any(s.llm is not target and s.down_until <= now for s in self._servers)
 
     def server_stats(self) -> list[dict[str, Any]]:
         """Per server: requests sent, good replies, failures, times the breaker opened, down now."""
         with self._pool_lock:
             now = self._clock()
-            return [{"base_url": _public_url(s.llm.base_url), "requests": s.requests, "ok": s.ok,
+            return [{"base_url": s.llm.where, "requests": s.requests, "ok": s.ok,
                      "failed": s.failed, "trips": s.trips, "down": s.down_until > now}
                     for s in self._servers]
-
-
-def make_pool(spec: str, base_urls: list[str], cooldown_s: float = 1.0, max_cooldown_s: float = 30.0,
-              limiter: Any = None, rpm: float | None = None, tpm: float | None = None,
-              clock: Callable[[], float] = time.monotonic, **options: Any) -> ServerPool:
-    """A pool of ``spec`` on every URL of ``base_urls``, each server built with ``options``."""
-    from .base import make_llm
-
-    members = [make_llm(spec, base_url=url, **options) for url in base_urls]
-    if not all(isinstance(m, OpenAICompatibleLLM) for m in members):
-        raise ValueError(f"several --base-url need an OpenAI-style model (openai-compatible:<model>), not {spec!r}")
-    pool = ServerPool(members, cooldown_s=cooldown_s, max_cooldown_s=max_cooldown_s, clock=clock)
-    if limiter is not None and (rpm or tpm):
-        raise ValueError("pass limiter= or rpm=/tpm=, not both (the limiter has its own rates)")
-    if limiter is not None or rpm or tpm:
-        from .limits import Limiter
-
-        pool.limiter = limiter if limiter is not None else Limiter(rpm, tpm)
-    return pool
