@@ -123,7 +123,9 @@ def test_sigkills_then_resume_give_the_same_records_and_exact_counters(server, t
     assert manifest["sessions"] == 4
 
 
-def test_a_second_process_on_the_same_run_is_refused(server, tmp_path):
+def test_a_second_process_on_the_same_run_is_refused(sample, tmp_path):
+    # a slow server, so the first run is surely still going when the second has imported the kit
+    server = FakeOpenAIServer(scripted_brain(sample), latency_s=0.5).start()
     first = _start(server, tmp_path, "shared")
     _wait_for_rows(_folder(tmp_path, "shared"), 2, first)
     second = subprocess.run([sys.executable, "-m", "agents", *_argv(server, tmp_path, "shared")], cwd=REPO,
@@ -131,6 +133,7 @@ def test_a_second_process_on_the_same_run_is_refused(server, tmp_path):
     first.send_signal(signal.SIGINT)
     first.communicate(timeout=30)
     assert second.returncode == 1 and f"is in use by pid {first.pid}" in second.stderr
+    server.stop()
     rows = _rows(_folder(tmp_path, "shared"))
     assert len({(r["sample_id"], r["trial"]) for r in rows}) == len(rows)   # no attempt twice
 

@@ -67,6 +67,7 @@ def load_hotpotqa(path: str | os.PathLike | None = None, n: int | None = None, s
         raise ValueError(f"{source}: no HotPotQA rows in file")
     if n > len(starts):
         raise ValueError(f"asked for n={n} questions but only {len(starts)} are available")
+    _sniff_text(source, starts[0], numbers[0])   # a binary file is named at its first line, whatever is drawn
     # The rows DataFrame.sample(n, random_state=seed) picks (the same draw, without the frame),
     # put back in file order so runs read the same way.
     chosen = sorted(np.random.RandomState(seed).choice(len(starts), size=n, replace=False).tolist())
@@ -111,12 +112,7 @@ def read_jsonl(path: str | os.PathLike) -> list[dict[str, Any]]:
 
 def _check_row(raw: bytes, where: str) -> dict[str, Any]:
     """One line as a HotPotQA row, or a ValueError naming ``where`` and the problem."""
-    try:
-        if b"\0" in raw:        # NUL bytes: binary data, whatever else decodes
-            raise UnicodeDecodeError("utf-8", raw, raw.index(b"\0"), raw.index(b"\0") + 1, "NUL byte")
-        line = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ValueError(f"{where}: not UTF-8 text (is this a JSONL file?)") from None
+    line = _decode_line(raw, where)
     try:
         row = json.loads(line)
     except json.JSONDecodeError as error:
@@ -145,6 +141,28 @@ def _row_starts(path: Path) -> tuple[Any, Any]:
                 numbers.append(number)
             offset += len(raw)
     return starts, numbers
+
+
+def _decode_line(raw: bytes, where: str) -> str:
+    """A line's text, or a ValueError naming ``where`` when it is binary (not UTF-8, or NUL bytes).
+
+    >>> _decode_line(b"\\x89PNG\\r\\n", "x.bin line 1")
+    Traceback (most recent call last):
+    ValueError: x.bin line 1: not UTF-8 text (is this a JSONL file?)
+    """
+    try:
+        if b"\0" in raw:        # NUL bytes: binary data, whatever else decodes
+            raise UnicodeDecodeError("utf-8", raw, raw.index(b"\0"), raw.index(b"\0") + 1, "NUL byte")
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"{where}: not UTF-8 text (is this a JSONL file?)") from None
+
+
+def _sniff_text(path: Path, start: int, number: int) -> None:
+    """Refuse a file whose first row is not text (an image, a pickle) before any row is drawn."""
+    with path.open("rb") as handle:
+        handle.seek(start)
+        _decode_line(handle.readline(), f"{path} line {number}")
 
 
 def _read_row(path: Path, start: int, number: int) -> dict[str, Any]:
