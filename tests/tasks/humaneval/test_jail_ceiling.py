@@ -154,3 +154,48 @@ def test_without_a_cgroup_no_page_escapes_the_rlimits(monkeypatch, ipc):
     lines = result.stdout.splitlines()
     assert lines[0] == "memfd refused 1"
     assert lines[1] == ("shmget MADE 0" if ipc else "shmget refused 1")
+
+
+FORKS_AND_THREADS = """
+import errno, os, threading, time
+kids, why = [], "REACHED"
+for _ in range(64):                 # stops itself at 64 processes
+    try:
+        pid = os.fork()
+    except OSError as error:
+        why = errno.errorcode.get(error.errno, error.errno)
+        break
+    if pid == 0:
+        time.sleep(20)              # the jail's end (its init dying) takes them all
+        os._exit(0)
+    kids.append(pid)
+print("forks", len(kids), why)
+for pid in kids:
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+threads, why, stop = [], "REACHED", threading.Event()
+for _ in range(64):                 # and at 64 threads
+    try:
+        thread = threading.Thread(target=stop.wait, daemon=True)
+        thread.start()
+    except RuntimeError as error:
+        why = "refused"
+        break
+    threads.append(thread)
+stop.set()
+print("threads", len(threads), why)
+"""
+
+
+def test_pids_max_holds_without_the_per_uid_process_limit(monkeypatch):
+    """The cgroup's pids.max alone (RLIMIT_NPROC taken off) stops forks and threads near the jail's
+    ``processes``: it counts every task of the jail whatever its uid."""
+    _needs_cgroup()
+    per_uid = jail_module.Limits.prlimit_args
+    monkeypatch.setattr(jail_module.Limits, "prlimit_args",
+                        lambda self, cpu_s, processes=True: per_uid(self, cpu_s, processes=False))
+    result = run_in_sandbox(FORKS_AND_THREADS, timeout=30, limits=Limits(processes=8))
+    assert result.ok, result.stderr[-300:]
+    lines = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines()}
+    assert lines["forks"][1] == "EAGAIN" and int(lines["forks"][0]) <= 8, result.stdout
+    assert lines["threads"][1] == "refused" and int(lines["threads"][0]) <= 8, result.stdout

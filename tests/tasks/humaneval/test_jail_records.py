@@ -226,3 +226,36 @@ def test_score_is_exported_by_the_task_package_with_its_return_type_documented()
         assert f"``{field}``" in scoring.ScoreResult.__doc__
     result = humaneval.score(LEAKY_PROBLEM, LEAKY_PROBLEM["canonical_solution"])
     assert isinstance(result, humaneval.ScoreResult) and result.passed and bool(result)
+
+
+# -- item 6 through the wire itself: a malformed frame must not carry a number out --------------------------
+
+NUMERIC_PROBLEM = {
+    "task_id": "Leak/1",
+    "prompt": 'def add(x: int, y: int) -> int:\n    """x + y."""\n',
+    "entry_point": "add",
+    "test": "def check(candidate):\n    assert candidate(1, 2) == 3\n    assert candidate(48151, 623) == 48774\n",
+}
+FRAME_PRELUDE = leaky("""
+    if (x, y) == (1, 2):
+        return 3
+    import gc, os, struct
+    channel = next(o for o in gc.get_objects() if type(o).__name__ == "Channel")   # the worker's own wire
+""")
+# Both shape a frame the judge cannot read so that its error text would hold the hidden x (48151).
+FRAME_LEAKS = {
+    "as_the_column_of_a_json_error": FRAME_PRELUDE + leaky("""
+        body = b"{" + b" " * (x - 2) + b"!"         # 'Expecting property name ... (char 48150)'
+        os.write(channel.write_fd, struct.pack(">I", len(body)) + body)
+        return 0"""),
+    "as_the_size_of_an_oversized_frame": FRAME_PRELUDE + leaky("""
+        os.write(channel.write_fd, struct.pack(">I", (32 << 20) + x))   # 'a message of 33602583 bytes'
+        return 0"""),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FRAME_LEAKS))
+def test_a_malformed_frame_carries_no_number_into_the_reason(name):
+    result = score(NUMERIC_PROBLEM, FRAME_LEAKS[name], timeout=10)
+    assert not result.passed
+    assert result.reason == "the program's process sent a malformed answer (line 3 of the tests)", result.reason
