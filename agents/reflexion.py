@@ -1,9 +1,10 @@
-"""The agent base, task-agnostic: trials, the episodic memory, reflection, feedback, call accounting.
+"""The agent base, task-agnostic: trials, reflection, feedback, call accounting.
 
-An agent is built for one sample and keeps its memory across trials. Each :meth:`Agent.run` is one
-trial: if the previous one failed, the strategy decides what this one sees (a reflection is written
-first when the strategy asks for one); then the actor's ``_attempt`` fills the trajectory, and the
-feedback function's verdict on the final answer decides whether another trial follows.
+An agent is built for one sample. Each :meth:`Agent.run` is one trial: if the previous one failed
+and the arm reflects, a reflection is written on it (here, the one place reflections are written);
+the memory (:class:`agents.types.Memory`, chosen by the arm) then learns of that attempt and says
+what this one sees; the actor's ``_attempt`` fills the trajectory, and the feedback function's
+verdict on the final answer decides whether another trial follows.
 
 >>> from agents.llm import CallableLLM
 >>> from agents.actors.cot import CoTAgent
@@ -15,18 +16,39 @@ feedback function's verdict on the final answer decides whether another trial fo
 """
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import inspect
 import time
 from typing import Any, Callable
 
 from .actors.parsing import one_line
 from .llm.base import DEFAULT_MAX_TOKENS, LLM, Completion, as_llm
-from .strategies import LAST_ATTEMPT_TOKENS, ReinAgentStrategy, _DEFAULT, format_memory, shown_reflections
-from .types import Attempt, Feedback, FeedbackFn
+from .memory.registry import Arm, MemoryContext
+from .memory.text import LAST_ATTEMPT_TOKENS, trim_trace
+from .strategies import ReinAgentStrategy, _DEFAULT
+from .types import Attempt, Feedback, FeedbackFn, Memory
 
 # Sent to the backend. A blank line is *not* a stop here: models often open a reflection with one,
 # which would cut it to nothing; the reply is stripped first and then cut at the blank line.
 REFLECTION_STOP = ["\nPrevious trial", "\nQuestion:", "(end of examples)"]
+# Words a reflection template puts after its last cue start the reflection (HumanEval's "The implementation").
+REFLECTION_CUE = "Reflection:"
+
+
+def reflection_primer(template: str | None) -> str:
+    """The words after the template's last ``Reflection:``, if nothing is filled in after it: a small
+    base model continues them (and they are kept as the reflection's start).
+
+    >>> reflection_primer("Previous trial:\\n{scratchpad}\\n\\nReflection: The implementation")
+    'The implementation'
+    >>> reflection_primer("{scratchpad}\\nReflection:"), reflection_primer("Reflection: {scratchpad}")
+    ('', '')
+    """
+    if not template or REFLECTION_CUE not in template:
+        return ""
+    tail = template.rsplit(REFLECTION_CUE, 1)[1]
+    return "" if "{" in tail else tail.strip()
 
 
 def clean_reflection(text: str, limit: int = 600, whole: bool = False) -> str:
@@ -62,13 +84,17 @@ def oracle_feedback(evaluator: Callable[[str], bool]) -> FeedbackFn:
 
 def feedback_observation(feedback: Feedback) -> str:
     """What the agent is told after answering: the paper's words under oracle feedback; under
-    any other source, the verdict says who gave it.
+    any other source, the verdict says who gave it; an attempt nothing could check says so.
 
     >>> feedback_observation(Feedback(False, source="oracle"))
     'Answer is INCORRECT'
     >>> feedback_observation(Feedback(True, "it follows from the page", source="self"))
     'Answer judged CORRECT by self-check: it follows from the page'
+    >>> feedback_observation(Feedback(False, "no runnable test", source="tests", untested=True))
+    'Untested: no runnable test'
     """
+    if feedback.untested:
+        return f"Untested: {feedback.message}" if feedback.message else "Untested"
     verdict = "CORRECT" if feedback.success else "INCORRECT"
     if feedback.source == "oracle":
         return f"Answer is {verdict}"
@@ -78,16 +104,17 @@ def feedback_observation(feedback: Feedback) -> str:
 
 class Agent:
     """Base of the agents. Actors set ``kind`` and implement ``_attempt``, ``_prompt`` and
-    ``_reflect_prompt``; they call :meth:`_call` for every model call and :meth:`_finish` with
-    the final answer.
+    ``_reflect_prompt``; they call :meth:`_call` for every model call, put :attr:`memory` (what
+    the memory shows this trial) into their prompt, and call :meth:`_finish` with the final answer.
 
     Parameters shared by every agent:
     - ``llm``: the acting model (an :class:`~agents.llm.LLM`, a LangChain model or a callable);
     - ``feedback``: ``(answer, trajectory) -> Feedback`` (built by the task; the agent never holds
       the ground truth), or ``evaluator``: ``answer -> bool``, taken as oracle feedback;
-    - ``strategy``: a :class:`ReinAgentStrategy` (or its name);
-    - ``max_reflections``: how many of the newest reflections are shown (default: the strategy's,
-      see :func:`agents.strategies.default_max_reflections`);
+    - ``strategy``: an arm of :mod:`agents.memory.registry`, its name, or a :class:`ReinAgentStrategy`;
+    - ``memory_store``: the :class:`~agents.types.Memory` to use (default: a new one of the arm's;
+      give one object to several agents for a memory that spans samples);
+    - ``max_reflections``: how many of the newest reflections are shown (default: the arm's);
     - ``reflect_llm``: the model that writes reflections (default: ``llm``);
     - ``reflect_trace_tokens``: how much of the failed trace the reflection reads (default 1,600
       tokens, the original HotPotQA's; None: half the reflection model's context window), and
@@ -107,7 +134,8 @@ class Agent:
                  reflect_template: str | None = None, reflect_examples: str | None = None,
                  max_tokens: int = DEFAULT_MAX_TOKENS, max_reflections: Any = _DEFAULT,
                  last_attempt_tokens: int = LAST_ATTEMPT_TOKENS,
-                 reflect_trace_tokens: int | None = LAST_ATTEMPT_TOKENS, reflect_max_tokens: int | None = None):
+                 reflect_trace_tokens: int | None = LAST_ATTEMPT_TOKENS, reflect_max_tokens: int | None = None,
+                 memory_store: Memory | None = None):
         if feedback is None:
             if evaluator is None or not callable(evaluator):
                 raise TypeError("an agent needs feedback=(answer, trajectory) -> Feedback, or "
@@ -121,9 +149,9 @@ class Agent:
         self.llm: LLM = as_llm(llm)
         self.reflect_llm: LLM = as_llm(reflect_llm) if reflect_llm is not None else self.llm
         self.feedback_fn = feedback
-        # Feedback that asks a model (self-check, a judge) is handed ``call=`` so its calls are
-        # counted in this attempt's tokens like every other call.
-        self._feedback_takes_call = "call" in inspect.signature(feedback).parameters
+        # Feedback is handed what it names of: ``call=`` (a self-check or judge asks a model, its
+        # calls counted in this attempt's tokens like every other), an actor's evidence (``outcomes=``).
+        self._feedback_params = set(inspect.signature(feedback).parameters)
         self.strategy = ReinAgentStrategy.parse(strategy, task=task)  # a name means what it means in the task
         self.template = template
         self.examples = examples
@@ -135,7 +163,11 @@ class Agent:
         self.reflect_trace_tokens = reflect_trace_tokens
         self.reflect_max_tokens = reflect_max_tokens
         self.attempts: list[Attempt] = []
-        self.reflections: list[str] = []  # the whole episodic memory; the strategy shows part of it
+        self.reflections: list[str] = []  # every reflection written on this sample (the memory decides what is shown)
+        self.memory_store: Memory = memory_store if memory_store is not None else self.arm.new_memory(MemoryContext(
+            heading=self.memory_heading, count_tokens=self.llm.count_tokens, last_attempt_tokens=last_attempt_tokens,
+            max_reflections=self.arm.max_reflections if max_reflections is _DEFAULT else max_reflections))
+        self._observed = 0  # attempts the memory has been told of
         self._reset()
 
     @property
@@ -147,6 +179,15 @@ class Agent:
     def question_id(self) -> str:
         return self.sample_id
 
+    @property
+    def arm(self) -> Arm:
+        """The strategy's registry entry: what the memory is and what the loop does."""
+        return self.strategy.arm
+
+    @property
+    def _feedback_takes_call(self) -> bool:
+        return "call" in self._feedback_params
+
     # -- memory ---------------------------------------------------------------------------------
     @property
     def solved(self) -> bool:
@@ -155,32 +196,51 @@ class Agent:
 
     @property
     def last_attempt(self) -> str:
-        """What LAST_ATTEMPT shows: the previous trajectory, or "" before the first trial."""
+        """The previous trajectory (what a reflection reads), or "" before the first trial."""
         return self.attempts[-1].trajectory if self.attempts else ""
 
     @property
-    def shown_reflections(self) -> list[str]:
-        if self.max_reflections is _DEFAULT:
-            return shown_reflections(self.strategy, self.reflections)
-        return shown_reflections(self.strategy, self.reflections, self.max_reflections)
+    def memory(self) -> str:
+        """What this trial is shown of earlier ones: the memory's text for this sample."""
+        return self.memory_store.render(self.sample_id)
 
     @property
-    def memory(self) -> str:
-        options = {} if self.max_reflections is _DEFAULT else {"max_reflections": self.max_reflections}
-        return format_memory(self.strategy, f"{self.input_label}{self.input}", self.last_attempt,
-                             self.reflections, last_attempt_tokens=self.last_attempt_tokens,
-                             count_tokens=self.llm.count_tokens, **options)
+    def shown_reflections(self) -> list[str]:
+        return list(self.memory_store.shown(self.sample_id).get("reflections", []))
+
+    def memory_heading(self, attempt: Attempt) -> str:
+        """How a shown last attempt names its sample (``Question: ...``)."""
+        return f"{self.input_label}{attempt.input}"
+
+    def _tell_memory(self, reflection: str) -> None:
+        """The memory learns of the attempts it has not seen, the last with its reflection."""
+        for attempt in self.attempts[self._observed:]:
+            self.memory_store.observe(self.sample_id, attempt, reflection if attempt is self.attempts[-1] else "")
+        self._observed = len(self.attempts)
+
+    def close(self) -> None:
+        """The sample is through: the memory learns of its last attempt, if it has not (no trial
+        follows to write a reflection on it). A memory that learns across samples wants this."""
+        self._tell_memory("")
 
     def restore(self, attempts: list[Attempt]) -> None:
         """Rebuild the memory from recorded attempts (resume): no model call is made.
 
-        Each attempt records the reflection written just before it; records of older versions
-        have only the reflections shown, which then are the memory.
+        The memory is told of them as it was when they were made: each attempt with the reflection
+        written on it, which the next attempt's record holds (``reflection``). Records of older
+        versions have only the reflections shown: the newest shown one is taken as written.
+        Call it on a new agent.
         """
         self.attempts = sorted(attempts, key=lambda a: a.trial)
         written = [a.reflection for a in self.attempts if a.reflection]
-        legacy = list(self.attempts[-1].reflections) if self.attempts else []
-        self.reflections = written if any(a.reflection for a in self.attempts) else legacy
+        self.reflections = written or (list(self.attempts[-1].reflections) if self.attempts else [])
+        notes = [after.reflection if written else _newly_shown(before, after)
+                 for before, after in zip(self.attempts, self.attempts[1:])]
+        for attempt, note in zip(self.attempts, notes):
+            self.memory_store.observe(self.sample_id, attempt, note)
+        self._observed = max(len(self.attempts) - 1, 0)
+        if self.attempts and self.attempts[-1].success:  # no reflection ever follows a success
+            self._tell_memory("")
 
     # -- one trial --------------------------------------------------------------------------------
     def run(self) -> Attempt:
@@ -190,52 +250,67 @@ class Agent:
         reflection = ""
         try:
             last = self.attempts[-1] if self.attempts else None
-            # A failed *answer* is reflected on; a failed *call* (error) has nothing to diagnose.
-            if last is not None and not last.success and last.error is None and self.strategy.reflects:
-                reflection = self.reflect()
-                if reflection:  # an empty reflection is no memory: never store a placeholder
-                    self.reflections.append(reflection)
+            try:
+                # A failed *answer* is reflected on; a failed *call* (error) has nothing to diagnose.
+                if last is not None and not last.success and last.error is None and self.arm.reflects:
+                    reflection = self.reflect()
+                    if reflection:  # an empty reflection is no memory: never store a placeholder
+                        self.reflections.append(reflection)
+            finally:  # even when the reflection failed: this trial's memory follows the last attempt
+                self._tell_memory(reflection)
             self._attempt()
         except Exception as error:  # a failing backend ends this attempt, never the run
             # (StopRun, a dead server or a stopping run, is a BaseException: it passes to the runner)
             self.error = f"{type(error).__name__}: {error}"
+        shown = self.memory_store.shown(self.sample_id)
         attempt = Attempt(
             sample_id=self.sample_id, trial=len(self.attempts) + 1, task=self.task, agent=self.kind,
             strategy=self.strategy.value, input=self.input, answer=self.answer,
             trajectory=self.scratchpad.strip(), feedback=self.feedback_result,
-            reflection=reflection, reflections=self.shown_reflections,
-            last_attempt=self.last_attempt if self.strategy.shows_last_attempt else "",
+            reflection=reflection, reflections=list(shown.get("reflections", [])),
+            last_attempt=str(shown.get("last_attempt", "")),
             steps=self.steps, invalid_actions=self.invalid_actions, halted=self.halted,
             error=self.error, llm_calls=self.llm_calls, cache_hits=self.cache_hits,
             input_tokens=self.input_tokens, output_tokens=self.output_tokens,
             cached_tokens=self.cached_tokens, latency_s=round(time.perf_counter() - started, 4),
             extra=dict(self.extra))
         self.attempts.append(attempt)
+        if attempt.success:  # no reflection ever follows a success: the memory may learn of it now
+            self._tell_memory("")
         return attempt
 
     # True: a reflection keeps every paragraph of the reply (see clean_reflection).
     whole_reflections = False
+    reflection_stop = REFLECTION_STOP
 
     def reflection_trace(self) -> str:
         """The failed trace the reflection reads: ``reflect_trace_tokens`` of it (the original
         HotPotQA trimmed to ~1,600), never more than half the reflection model's window."""
-        from .strategies import trim_trace
-
         half = max(256, self.reflect_llm.context_window // 2)
         budget = half if self.reflect_trace_tokens is None else min(self.reflect_trace_tokens, half)
         return trim_trace(self.last_attempt, budget, self.reflect_llm.count_tokens)
 
     def reflect(self) -> str:
         """Ask the reflection model to diagnose the last failed attempt (one or two sentences);
-        "" when it wrote nothing usable."""
-        saved = self.max_tokens
-        self.max_tokens = self.reflect_max_tokens or saved
+        "" when it wrote nothing usable. Words the reflection template puts after its last
+        ``Reflection:`` start the reflection (:func:`reflection_primer`), and the model continues them."""
+        with self._budget(self.reflect_max_tokens or self.max_tokens):
+            reply = self._call(self._reflect_prompt(self.reflection_trace()), stop=self.reflection_stop,
+                               llm=self.reflect_llm).text
+        if not reply.strip():
+            return ""  # a primer alone is no reflection
+        primer = reflection_primer(self.reflect_template)
+        joint = " " if primer and reply[:1].isalnum() else ""
+        return clean_reflection(f"{primer}{joint}{reply}", whole=self.whole_reflections)
+
+    @contextlib.contextmanager
+    def _budget(self, max_tokens: int):
+        """A reply budget of its own for the calls in the block (reflections, tests)."""
+        saved, self.max_tokens = self.max_tokens, max_tokens
         try:
-            reply = self._call(self._reflect_prompt(self.reflection_trace()), stop=REFLECTION_STOP,
-                               llm=self.reflect_llm)
+            yield
         finally:
             self.max_tokens = saved
-        return clean_reflection(reply.text, whole=self.whole_reflections)
 
     def _attempt(self) -> None:
         raise NotImplementedError
@@ -274,11 +349,29 @@ class Agent:
         self.cached_tokens += reply.cached_tokens
         return reply
 
-    def _finish(self, answer: str) -> str:
-        """Record the final answer, ask for feedback, and return the observation to show."""
+    def _finish(self, answer: str, **evidence: Any) -> str:
+        """Record the final answer, ask for feedback (handing it the ``evidence`` it names, e.g. a
+        code actor's ``outcomes``), apply the arm's rules (a one-shot arm ends the sample's trials),
+        and return the observation to show."""
         self.answer = answer
-        trajectory = self.scratchpad.strip()
-        self.feedback_result = (self.feedback_fn(answer, trajectory, call=self._call)
-                                if self._feedback_takes_call else self.feedback_fn(answer, trajectory))
+        handed = {name: value for name, value in {"call": self._call, **evidence}.items()
+                  if name in self._feedback_params}
+        verdict = self._rule(self.feedback_fn(answer, self.scratchpad.strip(), **handed), evidence)
+        if self.arm.one_shot and not verdict.stop:
+            verdict = dataclasses.replace(verdict, stop=True)
+        if verdict.untested:
+            self.extra["untested"] = True
+        self.feedback_result = verdict
         self.finished = True
-        return feedback_observation(self.feedback_result)
+        return feedback_observation(verdict)
+
+    def _rule(self, verdict: Feedback, evidence: dict[str, Any]) -> Feedback:
+        """An actor's own rules on a verdict (the code loop: no test ran means untested)."""
+        return verdict
+
+
+def _newly_shown(before: Attempt, after: Attempt) -> str:
+    """In records without ``reflection`` (older versions), the reflection written before ``after``:
+    the newest one it was shown, if its shown reflections changed."""
+    shown = list(after.reflections or [])
+    return shown[-1] if shown and shown != list(before.reflections or []) else ""

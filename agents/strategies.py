@@ -1,11 +1,13 @@
-"""What an agent carries from one trial to the next: the strategies ("arms"), each described once.
+"""The strategies as the seed code named them: a compatibility layer over :mod:`agents.memory.registry`.
 
 Reflexion (Shinn et al., 2023, "Reflexion: Language Agents with Verbal Reinforcement Learning",
 arXiv:2303.11366) compares ways of building the context of trial k+1 after trial k failed. HotPotQA
 and ALFWorld use four (``none``, ``last_attempt``, ``reinagent``, ``last_attempt_and_reinagent``);
 the original's programming code has its own arms and names (``simple``, ``reflexion``,
-``immediate-refinement``, ``immediate-reflexion``, ``test-acc``). Each arm is one row of
-:data:`ARMS`: its name, other spellings, the tasks it applies to, and what it shows and does.
+``immediate-refinement``, ``immediate-reflexion``, ``test-acc``). Each arm is one entry of the
+registry (:mod:`agents.memory.registry`), with its memory (:mod:`agents.memory`); new code reads
+the registry. :class:`ReinAgentStrategy` keeps the built-in arms' member names, and its values are
+the folder names runs are filed under; an arm registered later parses to its registry entry.
 
 >>> ReinAgentStrategy("reinagent") is ReinAgentStrategy.REINAGENT
 True
@@ -28,13 +30,16 @@ reflections alone:
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
-
 from typing import Callable
+
+from .memory import registry
+from .memory.registry import Arm
+from .memory.text import (LAST_ATTEMPT_END, LAST_ATTEMPT_HEADER, LAST_ATTEMPT_TOKENS,  # noqa: F401 (re-exported)
+                          REFLECTIONS_HEADER, episode_text, newest, trim_trace)
 
 
 class ReinAgentStrategy(enum.Enum):
-    """How the next attempt is informed by the failed ones before it (details: :data:`ARMS`).
+    """How the next attempt is informed by the failed ones before it (details: the registry's arms).
 
     NONE
         Nothing of earlier attempts: every trial starts from the bare question. The control arm.
@@ -76,9 +81,13 @@ class ReinAgentStrategy(enum.Enum):
     LAST_ATTEMPT_AND_reinAgent = "last_trial_and_reinagent"
 
     @property
-    def arm(self) -> "Arm":
-        """Everything this strategy shows and does (its row of :data:`ARMS`)."""
-        return ARMS[self]
+    def arm(self) -> Arm:
+        """Everything this strategy shows and does (its entry in :mod:`agents.memory.registry`)."""
+        return registry.by_folder(self.value)
+
+    @property
+    def folder(self) -> str:
+        return self.value
 
     @property
     def shows_last_attempt(self) -> bool:
@@ -91,10 +100,11 @@ class ReinAgentStrategy(enum.Enum):
         return self.arm.reflects
 
     @classmethod
-    def parse(cls, text: "str | ReinAgentStrategy", task: str | None = None) -> "ReinAgentStrategy":
-        """Accept a member, its value, or any of its spellings in any case (``"reinagent"``,
+    def parse(cls, text: "str | ReinAgentStrategy | Arm", task: str | None = None) -> "ReinAgentStrategy | Arm":
+        """Accept a member, an arm, its value, or any of its spellings in any case (``"reinagent"``,
         ``"LAST_ATTEMPT"``, ``"immediate_refinement"``). With ``task``, a name means what it means
-        in that task, and an arm that does not apply to it is refused.
+        in that task, and an arm that does not apply to it is refused. A built-in arm comes back as
+        its member; an arm registered later as itself (it has ``value``, ``arm``, ``reflects`` too).
 
         >>> ReinAgentStrategy.parse("Last_Attempt_And_Reflexion").name
         'LAST_ATTEMPT_AND_REINAGENT'
@@ -105,141 +115,40 @@ class ReinAgentStrategy(enum.Enum):
         ...
         ValueError: strategy 'test-acc' does not apply to task hotpotqa; choose one of: none, last_attempt, reinagent, last_attempt_and_reinagent
         """
-        key = _key(text.name if isinstance(text, cls) else str(text))
-        if task is not None:
-            for member, arm in ARMS.items():  # a name that means another arm in this task
-                if task in arm.tasks_spellings and key in {_key(s) for s in arm.tasks_spellings[task]}:
-                    return member
-        if isinstance(text, cls):
-            found = text
-        else:
-            found = next((member for member, arm in ARMS.items()
-                          if key in {_key(member.name), _key(member.value), _key(arm.name),
-                                     *(_key(s) for s in arm.spellings)}), None)
-            if found is None:
-                found = next((member for name, member in cls.__members__.items() if key == _key(name)), None)
-        if found is None:
-            names = ", ".join(s.arm.name for s in (strategies_for(task) if task else cls))
-            raise ValueError(f"unknown strategy {text!r}; choose one of: {names}")
-        if task is not None and found not in strategies_for(task):
-            names = ", ".join(s.arm.name for s in strategies_for(task))
-            shown = found.arm.name if isinstance(text, cls) else str(text).strip()
-            raise ValueError(f"strategy {shown!r} does not apply to task {task}; choose one of: {names}")
-        return found
+        found = registry.resolve(text.arm if isinstance(text, cls) else text, task=task)
+        return as_strategy(found)
 
 
-def _key(name: str) -> str:
-    """Spellings compare without case, and ``-`` and ``_`` are one character."""
-    return name.strip().lower().replace("-", "_")
+def as_strategy(arm: Arm) -> "ReinAgentStrategy | Arm":
+    """A built-in arm as its member (code compares members by identity); any other arm as itself."""
+    return ReinAgentStrategy._value2member_map_.get(arm.folder, arm)
 
 
-@dataclass(frozen=True)
-class Arm:
-    """One strategy, described once: how it is named, where it applies, what it shows and does.
-
-    - ``name``: the command line's spelling (``--strategy NAME``); ``spellings``: others accepted
-      in every task it applies to; ``tasks_spellings``: names that mean this arm in one task only
-      (``"reflexion"`` on HumanEval);
-    - ``tasks``: the tasks it applies to (None: every task); ``default_in``: where it is the default;
-    - ``shows_last_attempt`` / ``reflects`` / ``max_reflections`` (reflections shown; None: all):
-      what trial k+1 sees;
-    - programming only: ``runs_tests`` (the attempt runs the tests the model wrote),
-      ``writes_code`` (False: only tests are written, and checked against the canonical solution),
-      ``one_shot`` (one trial per sample), ``feedback`` (the feedback source the arm implies when
-      none is asked for: an arm that runs no test has no verdict);
-    - ``label``: what the next attempt is shown, in words (tables, the README).
-    """
-
-    name: str
-    label: str
-    spellings: tuple[str, ...] = ()
-    tasks_spellings: "dict[str, tuple[str, ...]]" = None  # type: ignore[assignment]
-    tasks: tuple[str, ...] | None = None
-    excluded_from: tuple[str, ...] = ()
-    default_in: tuple[str, ...] = ()
-    shows_last_attempt: bool = False
-    reflects: bool = False
-    max_reflections: int | None = None
-    runs_tests: bool = True
-    writes_code: bool = True
-    one_shot: bool = False
-    feedback: str | None = None
-
-    def __post_init__(self):
-        if self.tasks_spellings is None:
-            object.__setattr__(self, "tasks_spellings", {})
-
-    def applies_to(self, task: str) -> bool:
-        return (self.tasks is None or task in self.tasks) and task not in self.excluded_from
+# Every built-in arm by member, in the registry's order (the seed code's table).
+ARMS: dict[ReinAgentStrategy, Arm] = {member: member.arm for member in ReinAgentStrategy}
 
 
-_PROGRAMMING = ("humaneval",)
-
-ARMS: dict[ReinAgentStrategy, Arm] = {
-    ReinAgentStrategy.NONE: Arm(
-        "none", "nothing: every trial starts afresh (a re-roll)", spellings=("base",)),
-    ReinAgentStrategy.LAST_ATTEMPT: Arm(
-        "last_attempt", "the previous attempt, trimmed to ~1,600 tokens and framed as failed",
-        spellings=("last_trial",), excluded_from=_PROGRAMMING, shows_last_attempt=True),
-    ReinAgentStrategy.REINAGENT: Arm(
-        "reinagent", "every reflection written so far (Reflexion as on HotPotQA and ALFWorld)",
-        spellings=("reflexion",), default_in=("hotpotqa", "alfworld"), reflects=True),
-    ReinAgentStrategy.LAST_ATTEMPT_AND_REINAGENT: Arm(
-        "last_attempt_and_reinagent", "the previous attempt and the newest reflection",
-        spellings=("last_trial_and_reinagent", "last_attempt_and_reflexion"), excluded_from=_PROGRAMMING,
-        shows_last_attempt=True, reflects=True, max_reflections=1),
-    ReinAgentStrategy.SIMPLE: Arm(
-        "simple", "one attempt, no retry and no test (the original's baseline)", tasks=_PROGRAMMING,
-        runs_tests=False, one_shot=True, feedback="none"),
-    ReinAgentStrategy.CODE_REFLEXION: Arm(
-        "reflexion", "the previous implementation, its failing tests with their output, and the newest "
-        "reflection (the original's loop)", tasks=_PROGRAMMING, default_in=_PROGRAMMING,
-        tasks_spellings={"humaneval": ("reflexion", "last_attempt_and_reinagent", "last_trial_and_reinagent",
-                                       "last_attempt_and_reflexion")},
-        shows_last_attempt=True, reflects=True, max_reflections=1),
-    ReinAgentStrategy.IMMEDIATE_REFINEMENT: Arm(
-        "immediate-refinement", "the previous implementation and its failing tests, no reflection",
-        tasks=_PROGRAMMING, tasks_spellings={"humaneval": ("last_attempt", "last_trial")},
-        shows_last_attempt=True),
-    ReinAgentStrategy.IMMEDIATE_REFLEXION: Arm(
-        "immediate-reflexion", "the previous implementation and the newest reflection, written without "
-        "any test (every trial runs)", tasks=_PROGRAMMING, shows_last_attempt=True, reflects=True,
-        max_reflections=1, runs_tests=False, feedback="none"),
-    ReinAgentStrategy.TEST_ACC: Arm(
-        "test-acc", "no code: the model's tests are run on the canonical solution, once (how often "
-        "they accept it)", tasks=_PROGRAMMING, writes_code=False, one_shot=True, feedback="tests"),
-}
-
-
-def strategies_for(task: str | None) -> list[ReinAgentStrategy]:
-    """The strategies a task offers, in :data:`ARMS` order (every one without a task).
+def strategies_for(task: str | None) -> "list[ReinAgentStrategy | Arm]":
+    """The strategies a task offers, in the registry's order (every one without a task).
 
     >>> [s.arm.name for s in strategies_for("hotpotqa")]
     ['none', 'last_attempt', 'reinagent', 'last_attempt_and_reinagent']
     """
-    return [member for member, arm in ARMS.items() if task is None or arm.applies_to(task)]
+    return [as_strategy(arm) for arm in registry.arms(task)]
 
 
-def default_strategy(task: str | None) -> ReinAgentStrategy:
+def default_strategy(task: str | None) -> "ReinAgentStrategy | Arm":
     """The original's method on ``task``: its Reflexion arm."""
-    return next((m for m, arm in ARMS.items() if task in arm.default_in), ReinAgentStrategy.REINAGENT)
+    return as_strategy(registry.default_arm(task))
 
 
 # The seed code's spelling of the class name.
 reinAgentStrategy = ReinAgentStrategy
 
-# How the carried-over memory is introduced (task-agnostic wording: a question, a game, a function).
-LAST_ATTEMPT_HEADER = "You have attempted this before and failed. Your last attempt was:"
-LAST_ATTEMPT_END = "(END OF PREVIOUS ATTEMPT)"
-REFLECTIONS_HEADER = ("You have attempted this before and failed. "
-                      "Your notes from those attempts, to use now:")
-
-# The original kept about 1,600 tokens of the previous trace; longer traces crowd out the attempt.
-LAST_ATTEMPT_TOKENS = 1600
 _DEFAULT = object()
 
 
-def default_max_reflections(strategy: ReinAgentStrategy) -> int | None:
+def default_max_reflections(strategy: "ReinAgentStrategy | Arm") -> int | None:
     """How many reflections a strategy shows by default: the original's choices.
 
     >>> default_max_reflections(ReinAgentStrategy.LAST_ATTEMPT_AND_REINAGENT), default_max_reflections(ReinAgentStrategy.REINAGENT)
@@ -248,7 +157,7 @@ def default_max_reflections(strategy: ReinAgentStrategy) -> int | None:
     return strategy.arm.max_reflections
 
 
-def shown_reflections(strategy: ReinAgentStrategy, reflections: list[str],
+def shown_reflections(strategy: "ReinAgentStrategy | Arm", reflections: list[str],
                       max_reflections: "int | None | object" = _DEFAULT) -> list[str]:
     """The part of the memory the next attempt sees: the newest ``max_reflections`` (all if None).
 
@@ -259,50 +168,15 @@ def shown_reflections(strategy: ReinAgentStrategy, reflections: list[str],
     """
     if not strategy.reflects:
         return []
-    cap = default_max_reflections(strategy) if max_reflections is _DEFAULT else max_reflections
-    notes = [note for note in reflections if note]
-    return notes[-cap:] if cap else notes
+    return newest(reflections, default_max_reflections(strategy) if max_reflections is _DEFAULT else max_reflections)
 
 
-def trim_trace(trace: str, max_tokens: int, count_tokens: Callable[[str], int]) -> str:
-    """Shorten a trace to ``max_tokens``: the longest observations go first (they are what grows),
-    then whole lines from the end, marked, so what is shown always says it was cut.
-
-    >>> pad = "Thought 1: t\\nObservation 1: " + "long " * 50 + "\\nObservation 2: short"
-    >>> print(trim_trace(pad, 20, lambda s: len(s.split())))
-    Thought 1: t
-    Observation 1: [truncated]
-    Observation 2: short
-    >>> print(trim_trace("a b\\nc d\\ne f", 3, lambda s: len(s.split())))
-    a b
-    [... the rest of this trace was cut]
-    """
-    lines = trace.split("\n")
-    while count_tokens("\n".join(lines)) > max_tokens:
-        observations = [i for i, line in enumerate(lines)
-                        if line.startswith("Observation") and not line.endswith("[truncated]")]
-        if not observations:
-            break
-        longest = max(observations, key=lambda i: len(lines[i]))
-        label = lines[longest].split(":", 1)[0]
-        lines[longest] = f"{label}: [truncated]"
-    marker = "[... the rest of this trace was cut]"
-    if count_tokens("\n".join(lines)) > max_tokens:
-        while len(lines) > 1 and count_tokens("\n".join(lines + [marker])) > max_tokens:
-            lines.pop()
-        lines.append(marker)
-    return "\n".join(lines)
-
-
-def format_memory(strategy: ReinAgentStrategy, task_input: str, last_attempt: str,
+def format_memory(strategy: "ReinAgentStrategy | Arm", task_input: str, last_attempt: str,
                   reflections: list[str], *, max_reflections: "int | None | object" = _DEFAULT,
                   last_attempt_tokens: int = LAST_ATTEMPT_TOKENS,
                   count_tokens: Callable[[str], int] | None = None) -> str:
-    """The ``{memory}`` block of the next attempt's prompt under ``strategy``.
-
-    ``reflections`` is the whole episodic memory; :func:`shown_reflections` picks what is shown.
-    The last attempt is trimmed to ``last_attempt_tokens`` and framed by a header that says it
-    failed and an end marker.
+    """The ``{memory}`` block of a built-in arm's next attempt (the memories of
+    :mod:`agents.memory.paper` write it; this is their text for one sample, given its past).
 
     >>> print(format_memory(ReinAgentStrategy.REINAGENT, "Q?", "Thought: ...", ["Search the film first."]))
     <BLANKLINE>
@@ -312,13 +186,8 @@ def format_memory(strategy: ReinAgentStrategy, task_input: str, last_attempt: st
     >>> format_memory(ReinAgentStrategy.NONE, "Q?", "Thought: ...", ["ignored"])
     ''
     """
-    from .llm.base import approx_token_count
-
-    parts = []
-    if strategy.shows_last_attempt and last_attempt.strip():
-        trace = trim_trace(last_attempt.strip(), last_attempt_tokens, count_tokens or approx_token_count)
-        parts.append(f"{LAST_ATTEMPT_HEADER}\n{task_input}\n{trace}\n{LAST_ATTEMPT_END}")
-    notes = shown_reflections(strategy, reflections, max_reflections)
-    if notes:
-        parts.append(REFLECTIONS_HEADER + "\n" + "\n".join(f"- {note}" for note in notes))
-    return "\n" + "\n\n".join(parts) + "\n" if parts else ""
+    arm = strategy.arm
+    cap = arm.max_reflections if max_reflections is _DEFAULT else max_reflections
+    return episode_text(task_input, last_attempt, reflections, show_last_attempt=arm.shows_last_attempt,
+                        show_notes=arm.reflects, max_notes=cap, max_tokens=last_attempt_tokens,
+                        count_tokens=count_tokens)

@@ -32,8 +32,6 @@ from typing import TYPE_CHECKING, Any, Callable, Protocol, runtime_checkable
 
 if TYPE_CHECKING:  # only for annotations: importing the contracts loads nothing else
     from .llm.base import LLM
-    from .reflexion import Agent
-    from .strategies import ReinAgentStrategy
 
 
 class FeedbackSource(str, enum.Enum):
@@ -241,6 +239,40 @@ the ground truth (an oracle's closure does)."""
 
 
 @runtime_checkable
+class Memory(Protocol):
+    """What an attempt is shown of earlier ones: the seam between trials (and between samples).
+
+    The agent tells the memory of each attempt of its sample once the reflection on it is settled
+    (``observe``: when the next trial of that sample starts, or at once after a success) and asks
+    it what the next attempt sees (``render``, the template's ``{memory}``; ``shown``, the same as
+    record fields). Keyed by sample id, one memory may serve many samples: a per-sample memory
+    (the paper's, :mod:`agents.memory.paper`) keeps them apart; a cross-sample one (insights, a
+    playbook) need not, and no actor knows the difference. Chosen by an arm of
+    :mod:`agents.memory.registry`.
+
+    >>> from agents.memory import Reflections
+    >>> isinstance(Reflections(), Memory)
+    True
+    """
+
+    def observe(self, sample_id: str, attempt: Attempt, reflection: str) -> None:
+        """``attempt`` of ``sample_id`` is over; ``reflection`` is what was written on it ("" if none)."""
+
+    def render(self, sample_id: str) -> str:
+        """The text the next attempt of ``sample_id`` is shown ("" for nothing)."""
+
+    def shown(self, sample_id: str) -> dict[str, Any]:
+        """What :meth:`render` shows, as the record's fields: ``reflections`` (list) and
+        ``last_attempt`` (the previous trajectory shown, or "")."""
+
+    def state(self) -> dict[str, Any]:
+        """Everything needed to carry on, as JSON-able data (a resume may also replay ``observe``)."""
+
+    def load(self, state: dict[str, Any]) -> None:
+        """Carry on from a :meth:`state`."""
+
+
+@runtime_checkable
 class Task(Protocol):
     """What one benchmark provides; the engine, records, reports and CLI know nothing else of it.
 
@@ -272,9 +304,9 @@ class Task(Protocol):
         """The environment for the manifest and the plot legend (kind, size, engine version)."""
 
     def build_agent(self, agent: str, sample: Sample, *, llm: "LLM", reflect_llm: "LLM | None",
-                    strategy: "ReinAgentStrategy", feedback: FeedbackFn, environment: Any,
-                    **options: Any) -> "Agent":
-        """One agent for one sample (it keeps its memory across trials)."""
+                    strategy: Any, feedback: FeedbackFn, environment: Any, **options: Any) -> Any:
+        """One agent (an :class:`agents.reflexion.Agent`) for one sample; ``strategy`` is an arm of
+        :mod:`agents.memory.registry` or its name (a ``ReinAgentStrategy`` member too)."""
 
     def feedback(self, source: str, sample: Sample, *, llm: "LLM", judge_llm: "LLM | None") -> FeedbackFn:
         """The feedback function of ``source`` for ``sample``."""

@@ -25,7 +25,6 @@ CODE_STOP = ["\ndef ", "\nclass ", "\nif __name__", "\nprint(", "\nassert ", "\n
 CHAT_CODE_STOP = ["(end of examples)"]
 TESTS_STOP = ["\n\n", "\ndef ", "\n#", "(end of examples)", "\n```"]
 TESTS_PRIMER = "assert"  # the tests prompt ends with it, so the reply continues the first test
-REFLECTION_CUE = "Reflection:"
 MAX_BODY_LINES = 80
 SAFE_NAMES = frozenset({"abs", "all", "any", "bool", "dict", "float", "int", "isinstance", "len", "list",
                         "max", "min", "round", "set", "sorted", "str", "sum", "tuple", "range"})

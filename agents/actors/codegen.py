@@ -15,8 +15,8 @@ One attempt of :class:`CodeGenAgent` on a function's prompt (its signature and d
    runnable test is *untested*, never a pass: by default its trials end there, as the original's
    loop did (``on_untested="retry"`` tries again, writing tests anew).
 
-What trial k+1 is shown is the strategy's (its row of :data:`agents.strategies.ARMS`): under the
-default ``reflexion`` arm, the previous implementation with its failing tests and their output, and
+What trial k+1 is shown is the arm's memory (:mod:`agents.memory.paper`, chosen by its entry in
+:mod:`agents.memory.registry`; the base agent writes the reflections): under the default ``reflexion`` arm, the previous implementation with its failing tests and their output, and
 the newest reflection; ``immediate-refinement`` leaves out the reflection, ``immediate-reflexion``
 runs no test at all, ``simple`` makes one attempt, and ``test-acc`` writes only tests and runs them
 on the canonical solution (``reference``).
@@ -52,17 +52,16 @@ True
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
-import inspect
 import random
 from typing import Any, Callable, Sequence
 
-from ..reflexion import REFLECTION_STOP, Agent, clean_reflection, feedback_observation
-from ..strategies import _DEFAULT, ReinAgentStrategy, default_strategy, format_memory
-from .code_parsing import (CHAT_CODE_STOP, CODE_STOP, NO_RUNNABLE_TEST, Outcome, REFLECTION_CUE, TESTS_STOP,
-                           extract_completion, format_attempt, join_program, parse_tests, unique_tests)  # noqa: F401 (Outcome: the doctest)
+from ..memory.registry import default_arm
+from ..reflexion import REFLECTION_STOP, Agent
+from ..types import Attempt, Feedback
+from .code_parsing import (CHAT_CODE_STOP, CODE_STOP, NO_RUNNABLE_TEST, Outcome, TESTS_STOP,  # noqa: F401 (Outcome: the doctest)
+                           extract_completion, format_attempt, join_program, parse_tests, unique_tests)
 
 CODE_TOKENS = 1024          # code and tests: the original's budget (the kit's old 256 cut whole functions)
 REFLECTION_TOKENS = 256     # the original's reflections were a few sentences (at most ~540 characters logged)
@@ -137,10 +136,10 @@ class CodeGenAgent(Agent):
                 options[name] = defaults[name]
         options.setdefault("task", "humaneval")
         options.setdefault("max_tokens", CODE_TOKENS)
-        options.setdefault("strategy", default_strategy(options["task"]))
+        options.setdefault("strategy", default_arm(options["task"]))
         options.setdefault("reflect_trace_tokens", None)  # the whole implementation and its results
         super().__init__(prompt, reflect_max_tokens=reflect_max_tokens, **options)
-        if self.strategy is ReinAgentStrategy.TEST_ACC and reference is None:
+        if not self.arm.writes_code and reference is None:
             raise ValueError("the test-acc arm runs the model's tests on the canonical solution: pass "
                              "reference=<its completion> (HumanEval's task does)")
         self.entry_point = entry_point
@@ -154,17 +153,12 @@ class CodeGenAgent(Agent):
         self.tests_template = tests_template or defaults["tests_template"]
         self.tests_examples = tests_examples if tests_examples is not None else defaults["tests_examples"]
         self.tests: list[str] | None = None  # written on the first trial, kept for the later ones
-        self._feedback_takes_outcomes = "outcomes" in inspect.signature(self.feedback_fn).parameters
+        self._feedback_takes_outcomes = "outcomes" in self._feedback_params
 
-    # -- prompts and memory --------------------------------------------------------------------------
-    @property
-    def memory(self) -> str:
-        """The strategy's memory; the last attempt is introduced by the function's name alone (its
-        implementation already shows the docstring)."""
-        options = {} if self.max_reflections is _DEFAULT else {"max_reflections": self.max_reflections}
-        return format_memory(self.strategy, f"{self.input_label}{self.entry_point}", self.last_attempt,
-                             self.reflections, last_attempt_tokens=self.last_attempt_tokens,
-                             count_tokens=self.llm.count_tokens, **options)
+    # -- prompts ----------------------------------------------------------------------------------------
+    def memory_heading(self, attempt: Attempt) -> str:
+        """A shown last attempt names the function alone (its implementation shows the docstring)."""
+        return f"{self.input_label}{self.entry_point}"
 
     @property
     def code_stop(self) -> list[str]:
@@ -183,28 +177,9 @@ class CodeGenAgent(Agent):
     def _reflect_prompt(self, trajectory: str) -> str:
         return self.reflect_template.format(examples=self.reflect_examples, scratchpad=trajectory)
 
-    # -- calls with their own budgets ---------------------------------------------------------------------
-    @contextlib.contextmanager
-    def _budget(self, max_tokens: int):
-        """Tests and reflections have their own budgets: a ``max_tokens`` for the calls in the block."""
-        saved, self.max_tokens = self.max_tokens, max_tokens
-        try:
-            yield
-        finally:
-            self.max_tokens = saved
-
-    def reflect(self) -> str:
-        """As :meth:`Agent.reflect`, with its own budget; words the template puts after its last
-        ``Reflection:`` (say "The implementation") start the reflection, and the model continues
-        them. The whole reply is kept (not cut to its first line)."""
-        with self._budget(self.reflect_max_tokens or self.max_tokens):
-            prompt = self._reflect_prompt(self.reflection_trace())
-            primer = prompt.rsplit(REFLECTION_CUE, 1)[1].strip() if REFLECTION_CUE in prompt else ""
-            reply = self._call(prompt, stop=CODE_REFLECTION_STOP, llm=self.reflect_llm).text
-        if not reply.strip():
-            return ""  # the primer alone is no reflection
-        joint = " " if primer and reply[:1].isalnum() else ""
-        return clean_reflection(f"{primer}{joint}{reply}", whole=True)
+    # Reflections are written by the base (:meth:`Agent.reflect`): the template's "The implementation"
+    # starts them, the whole reply is kept, and they stop where a small model starts the next attempt.
+    reflection_stop = CODE_REFLECTION_STOP
 
     def restore(self, attempts: list[Any]) -> None:
         """Resume: the memory, and the tests the first trial wrote (no model call is made)."""
@@ -232,7 +207,7 @@ class CodeGenAgent(Agent):
         return parse_tests(reply, self.entry_point)
 
     def _attempt(self) -> None:
-        arm = self.strategy.arm
+        arm = self.arm
         self.steps = 1
         if arm.runs_tests and not self.tests:  # none yet, or none runnable last time (on_untested="retry")
             self.tests = self._write_tests()
@@ -248,29 +223,19 @@ class CodeGenAgent(Agent):
                                          none_reason=None if arm.runs_tests else "this strategy runs no test")
         self.extra = {"tests": list(self.tests or []), "tests_passed": sum(bool(o.passed) for o in outcomes),
                       "tests_total": len(outcomes), "completion_empty": not completion.strip()}
-        observation = self._finish(completion, outcomes)
+        observation = self._finish(completion, outcomes=outcomes)
         self.scratchpad += f"\nFeedback: {observation.splitlines()[0] if observation else ''}"
 
-    def _finish(self, answer: str, outcomes: Sequence[Any] | None = None) -> str:
-        """As :meth:`Agent._finish`, handing the test outcomes to feedback that takes them; then the
-        strategy's rules: a one-shot arm ends its trials, and so does an untested attempt under
-        ``on_untested="stop"`` when the strategy meant to test it."""
-        if outcomes is None or not self._feedback_takes_outcomes:
-            super()._finish(answer)
-        else:
-            self.answer = answer
-            extra = {"call": self._call} if self._feedback_takes_call else {}
-            self.feedback_result = self.feedback_fn(answer, self.scratchpad.strip(), outcomes=list(outcomes), **extra)
-            self.finished = True
-            if not outcomes and not self.feedback_result.untested:  # no test ran: whatever it said, untested
-                self.feedback_result = dataclasses.replace(self.feedback_result, success=False, untested=True,
-                                                           message=self.feedback_result.message or NO_RUNNABLE_TEST)
-        arm, verdict = self.strategy.arm, self.feedback_result
-        stop = arm.one_shot or (verdict.untested and arm.runs_tests and self.on_untested == "stop")
-        if stop and not verdict.stop:
-            self.feedback_result = verdict = dataclasses.replace(verdict, stop=True)
-        if verdict.untested:
-            self.extra["untested"] = True
-            return f"Untested: {verdict.message}" if verdict.message else "Untested"
-        return feedback_observation(verdict)
+    def _rule(self, verdict: Feedback, evidence: dict[str, Any]) -> Feedback:
+        """The code loop's rules (the base hands the outcomes to feedback that takes them, and ends
+        a one-shot arm's trials): an attempt whose feedback read the outcomes but no test ran is
+        untested, whatever it said; and an untested attempt ends its trials under
+        ``on_untested="stop"`` when the arm meant to test it."""
+        outcomes = evidence.get("outcomes")
+        if self._feedback_takes_outcomes and outcomes is not None and not outcomes and not verdict.untested:
+            verdict = dataclasses.replace(verdict, success=False, untested=True,
+                                          message=verdict.message or NO_RUNNABLE_TEST)
+        if verdict.untested and self.arm.runs_tests and self.on_untested == "stop" and not verdict.stop:
+            verdict = dataclasses.replace(verdict, stop=True)
+        return verdict
 
