@@ -34,10 +34,6 @@ from agents.tasks import title_and_unit
 from agents.engine.stats import (TINY_N, bootstrap_ci, is_tiny, mcnemar_exact, newcombe_paired_ci,
                                  outcome_matrix, pair, paired_bootstrap, sample_id_of, wilson_ci)
 
-# Order of "how much memory trial k+1 sees": in a pair, A is the later one, so A - B reads as the
-# gain of the richer strategy over the poorer one.
-STRATEGY_ORDER = ("base", "last_trial", "reinagent", "last_trial_and_reinagent")
-
 Run = tuple  # (records: list[dict], manifest: dict)
 
 # Agent options worth naming in a label when two runs differ by them, in words.
@@ -353,19 +349,12 @@ _PAIRED_COLUMNS = ["run_a", "run_b", "task", "agent", "model", "strategy_a", "st
 
 
 def _strategy_rank(strategy: str) -> int:
-    """How much of earlier trials a strategy shows: the folder names' order, else what the arm
-    does (a retry at all, the last attempt, reflections), so arms added later still pair A/B."""
-    if strategy in STRATEGY_ORDER:
-        return STRATEGY_ORDER.index(strategy)
-    from ..strategies import ReinAgentStrategy
+    """How much of earlier trials a recorded strategy shows: its arm's ``order`` in the registry
+    (-1 for one it does not know). In a pair, A is the richer one, so A - B reads as the gain of
+    the richer strategy over the poorer one; an arm registered later pairs by its own entry."""
+    from ..memory.registry import rank
 
-    try:  # a folder name is a member's value ("reflexion" is HumanEval's loop); else any spelling
-        member = ReinAgentStrategy(strategy) if strategy in {m.value for m in ReinAgentStrategy} \
-            else ReinAgentStrategy.parse(strategy)
-    except ValueError:
-        return -1
-    arm = getattr(member, "arm", None)
-    return (-1 if getattr(arm, "one_shot", False) else 0) + int(member.shows_last_attempt) + 2 * int(member.reflects)
+    return rank(strategy)
 
 
 def paired_table(runs: Iterable[Run], n_resamples: int = 10_000, level: float = 0.95,
@@ -375,7 +364,7 @@ def paired_table(runs: Iterable[Run], n_resamples: int = 10_000, level: float = 
     difference of shares A - B with its interval (Newcombe's hybrid score by default, see
     :func:`~agents.engine.stats.newcombe_paired_ci`; or the paired bootstrap) and the exact McNemar
     test at that trial; ``final_trial`` marks the row to read first. A is the run whose strategy
-    shows more memory (``STRATEGY_ORDER``), so a positive ``diff`` is a gain.
+    shows more memory (its arm's ``order``), so a positive ``diff`` is a gain.
 
     Pairs that would compare strategies but cannot be read as such are left out, and the table's
     ``attrs["left_out"]`` lists them with the reason: runs that share no sample id, and runs under

@@ -21,18 +21,13 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from ..cli_types import positive_int
-from ..strategies import ReinAgentStrategy
-
-ALL_STRATEGIES = [s.value for s in ReinAgentStrategy]
+from ..memory import registry
 
 
 def task_strategies(task_name: str) -> list[str]:
-    """The strategies ``all`` means for a task: the ones it offers (programming has its own arms)."""
-    from .. import strategies
-
-    if hasattr(strategies, "strategies_for"):
-        return [s.value for s in strategies.strategies_for(task_name)]
-    return list(ALL_STRATEGIES)
+    """The strategies ``all`` means for a task: the folder names of the arms it offers
+    (:mod:`agents.memory.registry`; programming has its own arms)."""
+    return [arm.folder for arm in registry.arms(task_name)]
 
 
 def grid_name(llm_spec: str, n_samples: int, unit: str, temperature: float) -> str:
@@ -47,7 +42,7 @@ def configurations(agents: Sequence[str], strategies: Sequence[str], seeds: Sequ
                    task: str | None = None) -> list[tuple[str, str, int]]:
     """(agent, strategy folder name, seed) for every cell of the grid, in run order (a strategy's
     name means what it means in ``task``: ``reflexion`` on HumanEval is the programming loop)."""
-    return [(agent, ReinAgentStrategy.parse(strategy, task=task).value, seed)
+    return [(agent, registry.resolve(strategy, task=task).folder, seed)
             for agent in agents for strategy in strategies for seed in seeds]
 
 
@@ -57,7 +52,7 @@ def _names(text: str, allowed: Sequence[str], what: str) -> list[str]:
     names = [name.strip() for name in text.split(",") if name.strip()]
     for name in names:
         if what == "strategy":
-            ReinAgentStrategy.parse(name)
+            registry.resolve(name)
         elif name not in allowed:
             raise ValueError(f"unknown {what} {name!r}; choose from {', '.join(allowed)} or 'all'")
     return names
@@ -160,7 +155,7 @@ def _handle(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     replays = False
     for run in manifest["runs"]:
         # The none arm at temperature 0 sends trial 1's prompt again: every retry is a cache hit.
-        replay = run["strategy"] == ReinAgentStrategy.NONE.value and not manifest["temperature"]
+        replay = registry.is_control(run["strategy"]) and not manifest["temperature"]
         replays |= replay
         print(f"{run['agent']:16s} {run['strategy']:26s} seed {run['seed']}  {run['attempts']:4d} attempts  "
               f"{run['errors']} errors  {run['seconds']:7.1f} s  {run['run_dir']}" + ("  (replay)" if replay else ""))

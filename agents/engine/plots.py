@@ -37,9 +37,8 @@ from .report import summarize, summary_columns
 AGENT_COLOURS = {"react": "#1f77b4", "cot_context": "#d62728", "cot_no_context": "#2ca02c",
                  "alfworld_react": "#9467bd", "codegen": "#ff7f0e"}
 _SPARE_COLOURS = ["#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"]
-# Runs' lines; "--" and ":" stay free for the reference curves (thin, faded).
-STRATEGY_STYLES = {"base": (0, (1, 1.5)), "last_trial": "-.", "reinagent": "-",
-                   "last_trial_and_reinagent": (0, (6, 1.5, 1, 1.5, 1, 1.5))}
+# Runs' lines: each arm's own (agents.memory.registry), else a spare one; "--" and ":" stay free
+# for the reference curves (thin, faded).
 _SPARE_STYLES = [(0, (3, 1, 1, 1)), (0, (8, 2)), (0, (2, 2))]
 FEEDBACK_MARKERS = {"oracle": "o", "self": "s", "judge": "^", "tests": "D", "none": "v"}
 # The line of a run whose twin differs only by feedback source (oracle keeps the strategy's line).
@@ -63,6 +62,8 @@ def run_styles(runs: Sequence[Any]) -> list[dict[str, Any]]:
     import numpy as np
     from matplotlib.colors import to_rgb
 
+    from ..memory.registry import plot_style
+
     model_shades = [0.0, 0.4, -0.35, 0.65, -0.55]
     spare: list[str] = []
     sources: dict[tuple, set] = {}
@@ -70,12 +71,13 @@ def run_styles(runs: Sequence[Any]) -> list[dict[str, Any]]:
         sources.setdefault((run.agent, run.strategy, run.model), set()).add(run.feedback_source)
     out = []
     for run in runs:
-        base = np.array(to_rgb(agent_colour(run.agent)))
+        style = plot_style(run.strategy)  # what the arm's registry entry sets
+        base = np.array(to_rgb(style.get("color") or agent_colour(run.agent)))
         models = list(dict.fromkeys(x.model for x in runs if x.agent == run.agent))
         shade = model_shades[models.index(run.model) % len(model_shades)]
         colour = base + (1 - base) * shade if shade > 0 else base * (1 + shade)
-        if run.strategy in STRATEGY_STYLES:
-            line = STRATEGY_STYLES[run.strategy]
+        if "linestyle" in style:
+            line = style["linestyle"]
         else:
             spare += [run.strategy] if run.strategy not in spare else []
             line = _SPARE_STYLES[spare.index(run.strategy) % len(_SPARE_STYLES)]
@@ -84,7 +86,7 @@ def run_styles(runs: Sequence[Any]) -> list[dict[str, Any]]:
             line = FEEDBACK_STYLES.get(run.feedback_source, (0, (4, 1, 1, 1, 1, 1)))
             colour = colour * 0.6  # darker: the twin under oracle feedback keeps the agent's colour
         out.append({"color": tuple(float(c) for c in colour), "linestyle": line,
-                    "marker": FEEDBACK_MARKERS.get(run.feedback_source, "P")})
+                    "marker": style.get("marker") or FEEDBACK_MARKERS.get(run.feedback_source, "P")})
     return out
 
 
