@@ -246,6 +246,20 @@ def label(strategy: str) -> str:
     return arm.label if arm else strategy
 
 
+def plot_style(strategy: str) -> dict[str, Any]:
+    """The matplotlib keywords a recorded strategy's arm sets (``linestyle``, ``color``, ``marker``);
+    what it leaves out, the figure decides (a spare line, the agent's colour, the source's marker).
+
+    >>> plot_style("reinagent"), plot_style("reflexion"), plot_style("?")
+    ({'linestyle': '-'}, {}, {})
+    """
+    arm = known(strategy)
+    if arm is None:
+        return {}
+    return {key: value for key, value in (("linestyle", arm.linestyle), ("color", arm.colour), ("marker", arm.marker))
+            if value is not None}
+
+
 def is_control(strategy: str) -> bool:
     """Does the recorded strategy show nothing of earlier trials (the ``none`` arm)?"""
     arm = known(strategy)
