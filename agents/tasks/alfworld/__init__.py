@@ -25,7 +25,8 @@ import importlib
 import os
 from typing import Any
 
-from ...types import Sample
+from ...cli_types import positive_int
+from ...types import Sample, TaskOption
 from ..base import BaseTask
 
 # Names importable from this package, each loaded from its module on first use.
@@ -54,6 +55,28 @@ class AlfWorldTask(BaseTask):
     runs_dir = "alfworld_runs"
     metric_note = "latest attempt after trial k won its game"
     answer_format = "action"  # an attempt's answer is its last command; the engine's won decides
+    options = (
+        TaskOption("--max-steps", "max_steps", {
+            "type": positive_int, "metavar": "N",
+            "help": "commands per game (default 50, the logged runs' limit; 49 at the original's HEAD)"}),
+        TaskOption("--stop-on-cycles", "stop_on_cycles", {
+            "action": "store_true",
+            "help": "also stop an attempt that repeats a cycle of 2-4 commands (A-B-A-B); default: "
+                    "only the same command twice in a row, the original's rule"}),
+    )
+
+    def options_from_cli(self, given: dict[str, Any], agent: str) -> dict[str, Any]:
+        """``--stop-on-cycles`` is the actor's loop period.
+
+        >>> TASK.options_from_cli({"stop_on_cycles": True, "max_steps": 9}, "react")
+        {'max_steps': 9, 'loop_period': 4}
+        """
+        from .actor import CYCLE_LOOP_PERIOD
+
+        options = {k: v for k, v in given.items() if k != "stop_on_cycles"}
+        if given.get("stop_on_cycles"):
+            options["loop_period"] = CYCLE_LOOP_PERIOD
+        return options
 
     def data_status(self) -> str:
         from .env import INSTALL_HINT, SUITE_ROOT, engine_version, games_root, list_games

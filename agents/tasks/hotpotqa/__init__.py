@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...types import Sample
+from ...cli_types import positive_int
+from ...types import Sample, TaskOption
 from ..base import BaseTask
 
 
@@ -27,6 +28,20 @@ class HotPotQATask(BaseTask):
     feedback_sources = ("oracle", "self", "judge")
     primary_score = "em"
     runs_dir = "hotpot_runs"
+    options = (
+        TaskOption("--docstore", "docstore", {
+            "choices": ("offline", "live"),
+            "help": "react's Wikipedia: HotPotQA's paragraphs offline (all 100 questions' pages; the "
+                    "default), or live Wikipedia"}, agents=("react",)),
+        TaskOption("--max-steps", "max_steps", {
+            "type": positive_int, "metavar": "N", "help": "react's step limit (default 6, the original's)"},
+            agents=("react",)),
+        TaskOption("--max-prompt-tokens", "max_prompt_tokens", {
+            "type": positive_int, "metavar": "N",
+            "help": "react halts once its prompt passes N tokens (default: 3896, the original's)"},
+            agents=("react",)),
+    )
+    environment_options = ("docstore", "data_path")
 
     def data_status(self) -> str:
         from .data import ENV_VAR, describe_source

@@ -33,7 +33,8 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from ...types import Sample
+from ...cli_types import positive_int
+from ...types import Sample, TaskOption
 from ..base import BaseTask
 from .scoring import ScoreResult, TestOutcome, run_tests, score, score_many  # noqa: F401 - the public API
 
@@ -53,6 +54,31 @@ class HumanEvalTask(BaseTask):
     metric = "pass@1"
     metric_note = "latest code after trial k passes the hidden tests"
     answer_format = "code"
+    options = (
+        TaskOption("--max-tests", "max_tests", {
+            "type": positive_int, "metavar": "N",
+            "help": "keep N of the tests the model writes, sampled reproducibly (default: every one, as "
+                    "the original's logged run; with --visible-tests docstring: the first 6)"}),
+        TaskOption("--visible-tests", "visible_tests", {
+            "choices": ("none", "docstring"),
+            "help": "docstring runs the docstring's examples before the model's tests, a different "
+                    "feedback labelled tests+docstring (default: none, the original's)"}),
+        TaskOption("--untested", "on_untested", {
+            "choices": ("stop", "retry"),
+            "help": "after an attempt with no runnable test, stop (the original's loop ended there; the "
+                    "default) or retry, writing tests anew; it is never a pass"}),
+    )
+
+    def options_from_cli(self, given: dict[str, Any], agent: str) -> dict[str, Any]:
+        """``--visible-tests docstring`` is a feedback source of its own (``tests+docstring``).
+
+        >>> TASK.options_from_cli({"visible_tests": "docstring", "max_tests": 3}, "codegen")
+        {'max_tests': 3, 'feedback': 'tests+docstring'}
+        """
+        options = {k: v for k, v in given.items() if k != "visible_tests"}
+        if given.get("visible_tests") == "docstring":
+            options["feedback"] = "tests+docstring"
+        return options
 
     def __init__(self) -> None:
         self._verdicts: OrderedDict[tuple[str, int, str], Any] = OrderedDict()

@@ -81,12 +81,14 @@ def test_the_same_command_twice_stops_but_a_cycle_does_not_by_default():
 
 def test_the_cycle_rule_is_a_cli_flag():
     from agents.cli import _task_options, build_parser
+    from agents.tasks import get_task
 
     parser = build_parser()
     run = parser._subparsers._group_actions[0].choices["run"]  # noqa: SLF001 (the run subparser)
+    task = get_task("alfworld")
     args = parser.parse_args(["run", "--task", "alfworld", "--stop-on-cycles"])
-    assert _task_options(args, "alfworld", run) == {"loop_period": 4}
-    assert _task_options(parser.parse_args(["run", "--task", "alfworld"]), "alfworld", run) == {}
+    assert _task_options(args, task, "react", run) == {"loop_period": 4}
+    assert _task_options(parser.parse_args(["run", "--task", "alfworld"]), task, "react", run) == {}
 
 
 def test_budgets_and_the_reflection_query():
