@@ -10,6 +10,7 @@ from typing import Any
 
 from agents.engine import report
 from agents.engine.plots import find_runs, load_run, plot_success_rate as plot, save_figure, summary_table  # noqa: F401
+from agents.engine.schema import is_correct
 
 __all__ = ["summarize", "log", "compare", "analyse", "viewer", "pick_trajectory", "show_trajectory", "plot", "save",
            "load_run", "find_runs"]
@@ -20,10 +21,10 @@ def _frame(frame: Any) -> Any:
 
 
 def _records(frame: Any) -> list[dict[str, Any]]:
+    from agents.engine.runs import Run
     from agents.types import normalize_record
 
-    frame = _frame(frame)
-    return [normalize_record(r) for r in frame.to_dict("records")] if len(frame) else []
+    return [normalize_record(r) for r in Run.of(frame).records]
 
 
 def summarize(frame: Any) -> Any:
@@ -41,18 +42,16 @@ def compare(runs: list[Any]) -> Any:
     environment, samples, the success rate after each trial, and last, the run folder (long, so it
     does not push the scores off screen)."""
     import pandas as pd
-    from agents.engine.analysis import describe_runs
-    from agents.engine.plots import as_run, success_curve
+    from agents.engine.plots import success_curve
+    from agents.engine.runs import describe_runs
 
-    frames = [_frame(run) for run in runs]
-    infos = describe_runs([as_run(frame) for frame in frames])
     rows = []
-    for frame, info in zip(frames, infos):
-        trials, rates = success_curve(frame)
+    for info in describe_runs(runs):
+        trials, rates = success_curve(info.frame())
         rows.append({"run": info.label, "feedback": info.feedback_source, "model": info.model,
                      "environment": info.environment, "samples": info.n,
                      **{f"trial {t}": r for t, r in zip(trials, rates)},
-                     "task": info.task, "run_dir": frame.attrs.get("run_dir")})
+                     "task": info.task, "run_dir": info.run_dir or None})
     table = pd.DataFrame(rows)
     trials = [c for c in table.columns if str(c).startswith("trial ")]
     return table[["run", "feedback", "samples", *trials, "model", "environment", "task", "run_dir"]] if rows else table
@@ -69,9 +68,9 @@ def pick_trajectory(frame: Any) -> tuple[str, list[dict[str, Any]]]:
     for record in sorted(_records(frame), key=lambda r: r["trial"]):
         by_question.setdefault(record["sample_id"], []).append(record)
     for attempts in by_question.values():
-        if len(attempts) > 1 and attempts[-1].get("correct") and not attempts[0].get("correct"):
+        if len(attempts) > 1 and is_correct(attempts[-1]) and not is_correct(attempts[0]):
             return "fixed", attempts
-    failed = [a for a in by_question.values() if not any(r.get("correct") for r in a)]
+    failed = [a for a in by_question.values() if not any(is_correct(r) for r in a)]
     if failed:
         return "failed", max(failed, key=lambda a: (len(a), len(a[-1].get("reflections") or [])))
     return "none", []
@@ -90,7 +89,7 @@ def _answer_lines(record: dict[str, Any], answer_format: str) -> tuple[str, list
         steps = record.get("steps")
         said = f"after {int(steps)} steps" if isinstance(steps, (int, float)) and steps == steps and steps else ""
         last = f"; last command {answer!r}" if answer else ""
-        return f"{'won' if record.get('correct') else 'not won'} {said}{last}".replace("  ", " ").strip(), []
+        return f"{'won' if is_correct(record) else 'not won'} {said}{last}".replace("  ", " ").strip(), []
     shown = answer if len(answer) <= 80 else answer[:77] + "..."
     return f"answer {shown!r}", []
 
@@ -98,7 +97,7 @@ def _answer_lines(record: dict[str, Any], answer_format: str) -> tuple[str, list
 def show_trajectory(frame: Any) -> None:
     """Print one failed-then-fixed sample, trial by trial, with the feedback and reflections shown.
     The answer is shown as the task's answers read (``answer_format``: text, code, or an action)."""
-    from agents.engine.analysis import task_attribute
+    from agents.engine.runs import task_attribute
 
     kind, attempts = pick_trajectory(frame)
     if kind == "none":
@@ -148,7 +147,7 @@ def analyse(runs: Any, task: str = "hotpotqa", n_resamples: int = 2000, paper: b
     """
     from agents import get_task
     from agents.engine import analysis
-    from agents.engine.report_cli import load_runs
+    from agents.engine.runs import load_runs
 
     paths = runs if isinstance(runs, (list, tuple)) else [runs]
     found = load_runs([p for p in paths if find_runs(p)]).get(task, []) if paths else []
@@ -166,7 +165,7 @@ def analyse(runs: Any, task: str = "hotpotqa", n_resamples: int = 2000, paper: b
 
 def viewer(runs: Any, path: Any, task: str = "hotpotqa"):
     """Write the trial viewer (one self-contained HTML file) of ``task``'s runs and show it inline."""
-    from agents.engine.report_cli import load_runs
+    from agents.engine.runs import load_runs
     from agents.engine.viewer import write_viewer
 
     found = load_runs(runs if isinstance(runs, (list, tuple)) else [runs]).get(task, [])

@@ -1,7 +1,7 @@
 """The report: CI tables, paired comparisons, the success-per-trial figure with bands, cost vs success.
 
-A run is given as ``(records, manifest)``: the attempt dicts and the manifest dict, however they were
-loaded (a run folder, a notebook's DataFrame ``.to_dict("records")``, a test fixture). Every number is
+A run is anything :meth:`agents.engine.runs.Run.of` reads: a run folder, a notebook's DataFrame, a
+:class:`~agents.engine.runs.Run`, or a ``(records, manifest)`` pair (a test fixture). Every number is
 recomputed from the records, and every table and figure names the feedback source, because a curve
 under ``self`` feedback is not the same claim as one under ``oracle`` feedback.
 
@@ -23,7 +23,6 @@ True
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -31,241 +30,12 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from agents.tasks import title_and_unit
+from agents.engine.plots import (PAPER_MARKERS, agent_colour, metric_of, paper_label, run_styles,  # noqa: F401
+                                 setting_words, y_label)
+from agents.engine.runs import Run, RunInfo, describe_runs, task_attribute  # noqa: F401 - this module's API
 from agents.engine.stats import (TINY_N, bootstrap_ci, is_tiny, mcnemar_exact, newcombe_paired_ci,
-                                 outcome_matrix, pair, paired_bootstrap, sample_id_of, wilson_ci)
-
-Run = tuple  # (records: list[dict], manifest: dict)
-
-# Agent options worth naming in a label when two runs differ by them, in words.
-_OPTION_WORDS = {"max_steps": "step limit", "max_reflections": "reflections kept",
-                 "max_prompt_tokens": "prompt limit", "max_tokens": "max tokens", "docstore": "docstore"}
-
-
-def task_attribute(task: str, name: str, default: Any) -> Any:
-    """What the registered task says about itself (``metric``, ``answer_format``...), or
-    ``default`` for a task the registry does not know (a run from elsewhere) or that does not say.
-
-    >>> task_attribute("humaneval", "metric", "success"), task_attribute("chess", "metric", "success")
-    ('pass@1', 'success')
-    """
-    from agents.tasks import get_task, task_names
-
-    if task not in task_names():
-        return default
-    try:
-        return getattr(get_task(task), name, default)
-    except (ImportError, AttributeError):  # a task whose engine is not installed
-        return default
-
-
-@dataclass(eq=False)  # identity, not field equality: two identical runs are still two runs
-class RunInfo:
-    """What a table row or legend entry says about a run; ``ids``/``n_trials`` define its matrix."""
-    label: str
-    task: str
-    agent: str
-    strategy: str
-    feedback_source: str
-    model: str
-    environment: str
-    ids: list
-    n_trials: int
-    records: list
-    run_dir: str = ""
-    temperature: float | None = None
-    options: dict = field(default_factory=dict)
-    prompts: str = ""          # a short hash of the run's prompts (tells prompt variants apart)
-    _matrix: Any = field(default=None, repr=False)
-
-    @property
-    def n(self) -> int:
-        return len(self.ids)
-
-    @property
-    def tiny(self) -> bool:
-        """Fewer than ``stats.TINY_N`` samples: intervals this wide are flagged."""
-        return is_tiny(self.n)
-
-    @property
-    def folder(self) -> str:
-        """``agent/strategy/run-name``: where the run lives under its results root."""
-        path = Path(self.run_dir) if self.run_dir else None
-        return "/".join(path.relative_to(path.anchor).parts[-3:]) if path else ""
-
-    @property
-    def replay(self) -> bool:
-        """The ``none`` arm at temperature 0: a retry is shown nothing of earlier trials, so it sends
-        trial 1's prompt again and gets trial 1's reply (from the cache). Its curve is flat by
-        construction: a control for memory, not a re-sampling baseline."""
-        from ..strategies import ReinAgentStrategy
-
-        try:
-            memoryless = ReinAgentStrategy.parse(self.strategy) is ReinAgentStrategy.NONE
-        except ValueError:
-            return False
-        return memoryless and self.temperature == 0 and self.n_trials > 1
-
-    def settings(self) -> str:
-        """The agent options in words: ``'step limit 49, reflections kept 3'``."""
-        return ", ".join(f"{_OPTION_WORDS.get(k, k)} {v}" for k, v in sorted(self.options.items())
-                         if v is not None)
-
-    def matrix(self) -> np.ndarray:
-        """The outcome matrix (computed once: a run takes part in several pairs)."""
-        if self._matrix is None:
-            self._matrix = outcome_matrix(self.records, self.ids, self.n_trials)[1]
-        return self._matrix
-
-
-def _field(manifest: dict, records: list, key: str, *record_keys: str, default: str = "?") -> str:
-    """A manifest value, else the records' single value (``"mixed: a, b"`` if they disagree)."""
-    if manifest.get(key) not in (None, ""):
-        return str(manifest[key])
-    values = []
-    for record in records:
-        for rk in record_keys or (key,):
-            value = record.get(rk)
-            if rk == "feedback" and isinstance(value, dict):
-                value = value.get("source")
-            if value not in (None, ""):
-                values.append(str(value))
-                break
-    values = list(dict.fromkeys(values))
-    if not values:
-        return default
-    return values[0] if len(values) == 1 else "mixed: " + ", ".join(values)
-
-
-def _environment(value: Any) -> str:
-    """The manifest's environment as words: its ``label`` (a dict from the runner), or the text.
-
-    >>> _environment({"kind": "offline docstore", "pages": 1000, "label": "offline docstore, 1000 pages"})
-    'offline docstore, 1000 pages'
-    """
-    if isinstance(value, dict):
-        return str(value.get("label") or value.get("kind") or "environment not stated")
-    return str(value or "environment not stated")
-
-
-def _temperature(manifest: dict) -> float | None:
-    decoding = manifest.get("decoding")
-    value = decoding.get("temperature") if isinstance(decoding, dict) else manifest.get("temperature")
-    try:
-        return None if value is None else float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _short_hash(value: Any) -> str:
-    import hashlib
-    import json
-
-    if not value:
-        return ""
-    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:8]
-
-
-def _prompt_hash(manifest: dict) -> str:
-    prompts = manifest.get("prompts")
-    if isinstance(prompts, dict):
-        return _short_hash({k: (v.get("sha256_16") if isinstance(v, dict) else v) for k, v in prompts.items()})
-    return _short_hash((manifest.get("config") or {}).get("prompt_hashes"))
-
-
-def _options(manifest: dict) -> dict:
-    options = manifest.get("agent_options") or (manifest.get("config") or {}).get("agent_options") or {}
-    return {str(k): v for k, v in options.items()} if isinstance(options, dict) else {}
-
-
-# What can tell two runs with the same agent, strategy and feedback apart, in the order a label
-# names it; each is named only where it differs within a group of runs that would read the same.
-def _samples_words(x: RunInfo, group: list[RunInfo]) -> str:
-    """'12 games' where the sizes differ; else which sample set (a short hash of its ids)."""
-    if len({y.n for y in group}) > 1:
-        return f"{x.n} {title_and_unit(x.task)[1]}"
-    return f"{title_and_unit(x.task)[1]} {_short_hash(sorted(x.ids))[:6]}"
-
-
-_FACETS = (
-    ("model", lambda x: x.model, lambda x, g: f"model {x.model}"),
-    ("temperature", lambda x: x.temperature, lambda x, g: f"temperature {x.temperature:g}"
-     if x.temperature is not None else "temperature not stated"),
-    ("samples", lambda x: (x.n, tuple(x.ids)), _samples_words),
-    ("prompts", lambda x: x.prompts, lambda x, g: f"prompts {x.prompts or 'not stated'}"),
-    ("environment", lambda x: x.environment, lambda x, g: x.environment),
-    ("trials", lambda x: x.n_trials, lambda x, g: f"{x.n_trials} trials"),
-)
-
-
-def _distinguish(group: list[RunInfo]) -> None:
-    """Add to each label of ``group`` (runs whose labels are equal) what differs between them: the
-    facets above, every agent option with different values, and, if they still read the same, the
-    run folder."""
-    extra: dict[int, list[str]] = {id(x): [] for x in group}
-    for _, key, words in _FACETS:
-        if len({key(x) for x in group}) > 1:
-            for x in group:
-                extra[id(x)].append(words(x, group))
-    for option in sorted({k for x in group for k in x.options}):
-        if len({repr(x.options.get(option)) for x in group}) > 1:
-            for x in group:
-                extra[id(x)].append(f"{_OPTION_WORDS.get(option, option)} {x.options.get(option, 'default')}")
-    texts = [" · ".join(extra[id(x)]) for x in group]
-    for x, text in zip(group, texts):
-        if texts.count(text) > 1 and x.folder:  # the settings say nothing apart: name the folder
-            text = " · ".join(filter(None, [text, f"run {x.folder}"]))
-        x.label = " · ".join(filter(None, [x.label, text]))
-
-
-def describe_runs(runs: Iterable[Run]) -> list[RunInfo]:
-    """One :class:`RunInfo` per run, labelled ``agent · strategy · <source> feedback`` (with
-    ``replay (temperature 0)`` for the none arm at temperature 0). Runs that would read the same
-    get what differs between them added (model, temperature, samples, prompts, options such as the
-    step limit, else the run folder), so every label is unique and says why.
-
-    >>> mk = lambda steps, name: ([{"sample_id": "g", "trial": 1, "correct": False}],
-    ...     {"agent": "react", "strategy": "reinagent", "feedback_source": "oracle",
-    ...      "agent_options": {"max_steps": steps}, "run_dir": f"root/react/reinagent/{name}"})
-    >>> [x.label for x in describe_runs([mk(49, "a"), mk(8, "b")])]
-    ['react · reinagent · oracle feedback · step limit 49', 'react · reinagent · oracle feedback · step limit 8']
-    >>> [x.label for x in describe_runs([mk(8, "a"), mk(8, "b")])]
-    ['react · reinagent · oracle feedback · run react/reinagent/a', 'react · reinagent · oracle feedback · run react/reinagent/b']
-    """
-    infos = []
-    for i, run in enumerate(runs):
-        if not (isinstance(run, (tuple, list)) and len(run) == 2 and isinstance(run[1], (dict, type(None)))):
-            raise TypeError(f"run {i} is not a (records, manifest) pair; pass e.g. "
-                            "(folder.load(), folder.read_manifest()) or (frame.to_dict('records'), {})")
-        records, manifest = list(run[0]), dict(run[1] or {})
-        ids = [str(s) for s in manifest.get("dataset_ids") or []] or list(
-            dict.fromkeys(sample_id_of(r) for r in records))
-        n_trials = int(manifest.get("n_trials") or max((int(r["trial"]) for r in records), default=1))
-        info = RunInfo(
-            label=str(manifest.get("label") or ""),
-            task=_field(manifest, records, "task"),
-            agent=_field(manifest, records, "agent"),
-            strategy=_field(manifest, records, "strategy"),
-            feedback_source=_field(manifest, records, "feedback_source", "feedback_source", "feedback"),
-            model=_field(manifest, records, "model_id", "model_id", "model", default="model not stated"),
-            environment=_environment(manifest.get("environment")),
-            ids=ids, n_trials=n_trials, records=records, run_dir=str(manifest.get("run_dir") or ""),
-            temperature=_temperature(manifest), options=_options(manifest), prompts=_prompt_hash(manifest))
-        if not info.label:
-            info.label = f"{info.agent} · {info.strategy} · {info.feedback_source} feedback"
-            if info.replay:
-                info.label += " · replay (temperature 0)"
-        infos.append(info)
-    groups: dict[str, list[RunInfo]] = {}
-    for info in infos:
-        groups.setdefault(info.label, []).append(info)
-    for group in groups.values():
-        if len(group) > 1:
-            _distinguish(group)
-    labels = [x.label for x in infos]
-    for i, info in enumerate(infos):  # the last resort: two records of one folder
-        if labels.count(info.label) > 1:
-            info.label = f"{info.label} #{i + 1}"
-    return infos
+                                 pair, paired_bootstrap, sample_id_of, wilson_ci)
+from agents.engine.viewer import write_viewer
 
 
 INTERVALS = ("wilson", "bootstrap")
@@ -429,37 +199,6 @@ def paired_table(runs: Iterable[Run], n_resamples: int = 10_000, level: float = 
 # Dashes are kept for the paper's curves so a reference is never mistaken for a run.
 
 
-def metric_of(task: str) -> tuple[str, str]:
-    """What the per-trial share is called for ``task`` and what it means, as the task says.
-
-    >>> metric_of("humaneval")[0], metric_of("hotpotqa")
-    ('pass@1', ('success', 'latest answer after trial k correct'))
-    """
-    return (str(task_attribute(task, "metric", "success")),
-            str(task_attribute(task, "metric_note", "latest answer after trial k correct")))
-
-
-def setting_words(task: str, what: str = "per trial") -> str:
-    """A figure's title: ``'HumanEval: pass@1 per trial'``."""
-    title = title_and_unit(task)[0] if task else "no runs"
-    return f"{title}: {metric_of(task)[0]} {what}"
-
-
-def y_label(task: str, sizes: Iterable[int | None], unit: str) -> str:
-    """The y axis of a success-per-trial figure: always a share; its n when every curve has the same.
-
-    >>> y_label("humaneval", {164}, "problems").splitlines()
-    ['pass@1: share of 164 problems', '(latest code after trial k passes the hidden tests)']
-    >>> y_label("alfworld", {12, 134}, "games").splitlines()[0]
-    "success: share of games (each curve's n in the legend)"
-    """
-    name, meaning = metric_of(task)
-    sizes = set(sizes)
-    n_text = f"{sizes.pop()} {unit}" if len(sizes) == 1 and None not in sizes else \
-        f"{unit} (each curve's n in the legend)"
-    return f"{name}: share of {n_text}\n({meaning})"
-
-
 def _figure(width: float, height: float, panels: int = 1) -> tuple[Any, list]:
     """A pyplot-free figure: it renders with Agg (headless-safe, no window, no global state), and a
     notebook still shows it inline when it is a cell's value."""
@@ -482,7 +221,7 @@ def _count_list(values: Iterable[str]) -> str:
     return ", ".join(f"{v} ({c} run{'s' if c > 1 else ''})" for v, c in counts.items())
 
 
-def _setting_line(infos: Sequence[RunInfo]) -> str:
+def _setting_line(infos: Sequence[Run]) -> str:
     """'model: m · offline docstore · n = 100 questions' for the subtitle."""
     ns = sorted({x.n for x in infos})
     unit = _unit(infos)
@@ -491,12 +230,12 @@ def _setting_line(infos: Sequence[RunInfo]) -> str:
             f"{_one_or_list(x.environment for x in infos)} · {n_text}")
 
 
-def _unit(infos: Sequence[RunInfo]) -> str:
+def _unit(infos: Sequence[Run]) -> str:
     units = {title_and_unit(x.task)[1] for x in infos}
     return units.pop() if len(units) == 1 else "samples"
 
 
-def _task(infos: Sequence[RunInfo]) -> str:
+def _task(infos: Sequence[Run]) -> str:
     return _one_or_list(x.task for x in infos) if infos else ""
 
 
@@ -529,8 +268,6 @@ def plot_ci_bands(runs: Iterable[Run], paper: dict[str, Iterable[float]] | None 
     ['cot · base · oracle feedback (n = 2 samples, tiny)', "CoT only (paper's logged reference) (n = 100 samples)"]
     """
     from matplotlib.ticker import MaxNLocator, PercentFormatter
-
-    from .plots import PAPER_MARKERS, agent_colour, paper_label, run_styles
 
     infos = describe_runs(runs)
     unit, task = _unit(infos), _task(infos)
@@ -581,7 +318,7 @@ def plot_ci_bands(runs: Iterable[Run], paper: dict[str, Iterable[float]] | None 
     return fig
 
 
-def _cumulative_spend(info: RunInfo) -> tuple[np.ndarray, np.ndarray]:
+def _cumulative_spend(info: Run) -> tuple[np.ndarray, np.ndarray]:
     """Tokens and USD per sample spent in trials 1..k (all attempts, right or wrong)."""
     tokens, cost = np.zeros(info.n_trials), np.zeros(info.n_trials)
     ids = set(info.ids)
@@ -603,8 +340,6 @@ def plot_cost_vs_success(runs: Iterable[Run], title: str | None = None) -> Any:
     (1, [[100.0, 1.0]])
     """
     from matplotlib.ticker import PercentFormatter
-
-    from .plots import run_styles
 
     infos = [x for x in describe_runs(runs) if x.n]
     spend = [_cumulative_spend(x) for x in infos]
@@ -646,7 +381,7 @@ def _ci_cell(rate: float, low: float, high: float, unreliable: bool) -> str:
     return f"{rate:.2f} [{low:.2f}, {high:.2f}]" + (" ⚠" if unreliable else "")
 
 
-def _report_markdown(infos: Sequence[RunInfo], cis: Any, paired: Any, n_resamples: int,
+def _report_markdown(infos: Sequence[Run], cis: Any, paired: Any, n_resamples: int,
                      level: float, seed: int, interval: str = "wilson") -> str:
     unit, task = _unit(infos), _task(infos)
     metric, meaning = metric_of(task)
@@ -743,11 +478,10 @@ def write_report(runs: Iterable[Run], out_dir: str | os.PathLike,
                  paper_n: Any = None) -> list[Path]:
     """Write ``ci_table.csv``, ``paired.csv``, ``success_ci.png/.svg``, ``cost_vs_success.png/.svg``,
     ``viewer.html`` and ``report.md`` into ``out_dir``; return their paths in that order."""
-    from agents.engine.viewer import write_viewer
-
     runs = list(runs)
     if not runs:
-        raise ValueError("write_report needs at least one (records, manifest) run")
+        raise ValueError("write_report needs at least one run (a run folder, a DataFrame, a Run or a "
+                         "(records, manifest) pair)")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     infos = describe_runs(runs)

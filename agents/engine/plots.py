@@ -24,14 +24,14 @@ differ. Runs of different tasks are never put on one axis.
 """
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
-from .records import RunFolder
+from ..tasks import title_and_unit
 from .report import summarize, summary_columns
+from .runs import Run, describe_runs, find_runs, read_manifest, task_attribute  # noqa: F401 - find_runs: API
 
 # One colour per agent type (any task), one line style per strategy: a 20-run figure stays legible.
 AGENT_COLOURS = {"react": "#1f77b4", "cot_context": "#d62728", "cot_no_context": "#2ca02c",
@@ -102,6 +102,37 @@ def paper_label(label: str, n: int | None, unit: str, sizes_differ: bool) -> str
     return shown
 
 
+def metric_of(task: str) -> tuple[str, str]:
+    """What the per-trial share is called for ``task`` and what it means, as the task says.
+
+    >>> metric_of("humaneval")[0], metric_of("hotpotqa")
+    ('pass@1', ('success', 'latest answer after trial k correct'))
+    """
+    return (str(task_attribute(task, "metric", "success")),
+            str(task_attribute(task, "metric_note", "latest answer after trial k correct")))
+
+
+def setting_words(task: str, what: str = "per trial") -> str:
+    """A figure's title: ``'HumanEval: pass@1 per trial'``."""
+    title = title_and_unit(task)[0] if task else "no runs"
+    return f"{title}: {metric_of(task)[0]} {what}"
+
+
+def y_label(task: str, sizes: Iterable[int | None], unit: str) -> str:
+    """The y axis of a success-per-trial figure: always a share; its n when every curve has the same.
+
+    >>> y_label("humaneval", {164}, "problems").splitlines()
+    ['pass@1: share of 164 problems', '(latest code after trial k passes the hidden tests)']
+    >>> y_label("alfworld", {12, 134}, "games").splitlines()[0]
+    "success: share of games (each curve's n in the legend)"
+    """
+    name, meaning = metric_of(task)
+    sizes = set(sizes)
+    n_text = f"{sizes.pop()} {unit}" if len(sizes) == 1 and None not in sizes else \
+        f"{unit} (each curve's n in the legend)"
+    return f"{name}: share of {n_text}\n({meaning})"
+
+
 def _headless_backend() -> None:
     """Use Agg when nothing can show a window (CLI, CI); notebooks keep their inline backend."""
     import matplotlib
@@ -114,28 +145,15 @@ def _headless_backend() -> None:
 def load_run(run_dir: str | os.PathLike) -> Any:
     """A run folder's *final* attempts as a DataFrame (one row per sample and trial, current field
     names); ``attrs`` hold ``run_dir`` and the ``manifest``. A torn last line is dropped with a
-    warning, as on resume."""
-    import pandas as pd
-
-    path = Path(run_dir)
-    if not (path / "attempts.jsonl").exists() and not (path / "manifest.json").exists():
-        raise FileNotFoundError(f"not a run folder (no attempts.jsonl or manifest.json): {path}")
-    folder = RunFolder(path)
-    frame = pd.DataFrame(folder.load())
-    frame.attrs["run_dir"] = str(path)
-    frame.attrs["manifest"] = folder.read_manifest() or {}
-    return frame
-
-
-def find_runs(root: str | os.PathLike) -> list[Path]:
-    """Run folders (those with a ``manifest.json``) at or under ``root``, sorted: a results root
-    (``<agent>/<strategy>/<run-name>/``), one agent's or strategy's folder, or a run folder."""
-    return sorted(p.parent for p in Path(root).rglob("manifest.json"))
+    warning, as on resume. (:meth:`agents.engine.runs.Run.read` then ``.frame()``.)"""
+    return Run.read(run_dir).frame()
 
 
 def _as_frame(run: Any) -> Any:
     if isinstance(run, (str, os.PathLike)):
         return load_run(run)
+    if isinstance(run, Run):
+        return run.frame()
     return run  # a DataFrame from run_trials or load_run
 
 
@@ -145,27 +163,19 @@ def manifest_of(frame: Any) -> dict[str, Any]:
         return frame.attrs["manifest"]
     run_dir = frame.attrs.get("run_dir")
     if run_dir and (Path(run_dir) / "manifest.json").exists():
-        return json.loads((Path(run_dir) / "manifest.json").read_text(encoding="utf-8"))
+        return read_manifest(run_dir).to_json()
     return {}
-
-
-def _first(frame: Any, column: str, default: str = "?") -> str:
-    return str(frame[column].iloc[0]) if column in frame and len(frame) else default
 
 
 def run_info(frame: Any) -> dict[str, Any]:
     """Task, agent, strategy, feedback source, model, environment and sample count of a run."""
-    manifest = manifest_of(frame)
-    environment = manifest.get("environment") or {}
+    run = Run.of(frame)
+    known = lambda value, default: default if value in ("?", "") else value  # noqa: E731
     return {
-        "task": manifest.get("task") or _first(frame, "task", "hotpotqa"),
-        "agent": manifest.get("agent") or _first(frame, "agent"),
-        "strategy": manifest.get("strategy") or _first(frame, "strategy"),
-        "feedback": manifest.get("feedback_source") or _first(frame, "feedback_source", "oracle"),
-        "model": manifest.get("model_id") or "?",
-        "environment": environment.get("label") or "",
-        "n": len(manifest.get("dataset_ids") or []) or (frame["sample_id"].nunique() if "sample_id" in frame else 0),
-        "unit": manifest.get("unit") or "samples",
+        "task": run.task, "agent": run.agent, "strategy": run.strategy,
+        "feedback": known(run.feedback_source, "oracle"), "model": run.manifest.model_id or "?",
+        "environment": (run.manifest.environment or {}).get("label") or "", "n": run.n,
+        "unit": run.manifest.unit or "samples",
     }
 
 
@@ -173,9 +183,7 @@ def run_label(frame: Any) -> str:
     """The run's label as the report writes it: ``agent · strategy · <source> feedback`` (and
     ``replay (temperature 0)`` for the none arm at temperature 0), e.g.
     ``"cot_context · reinagent · oracle feedback"``."""
-    from .analysis import describe_runs
-
-    return describe_runs([as_run(frame)])[0].label
+    return Run.of(_as_frame(frame)).base_label()
 
 
 def success_curve(frame: Any) -> tuple[list[int], list[float]]:
@@ -203,14 +211,9 @@ def agent_colour(agent: str, _seen: dict[str, str] = {}) -> str:  # noqa: B006 (
     return _seen[agent]
 
 
-def as_run(frame: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """A frame (or run folder) as the ``(records, manifest)`` pair the report works on."""
-    frame = _as_frame(frame)
-    manifest = dict(manifest_of(frame))
-    if frame.attrs.get("run_dir"):  # where it was read from wins over where it was written (moved)
-        manifest["run_dir"] = str(frame.attrs["run_dir"])
-    records = frame.to_dict("records") if len(frame) else []
-    return records, manifest
+def as_run(frame: Any) -> Run:
+    """A frame (or run folder) as the :class:`~agents.engine.runs.Run` the report works on."""
+    return Run.of(_as_frame(frame))
 
 
 def plot_success_rate(runs: Any, ax: Any = None, paper: dict[str, Iterable[float]] | None = None,
@@ -225,8 +228,6 @@ def plot_success_rate(runs: Any, ax: Any = None, paper: dict[str, Iterable[float
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
-    from .analysis import describe_runs, setting_words, y_label
-
     if isinstance(runs, (str, os.PathLike)) or hasattr(runs, "attrs"):
         runs = [runs]
     frames = [_as_frame(run) for run in runs]
@@ -240,11 +241,7 @@ def plot_success_rate(runs: Any, ax: Any = None, paper: dict[str, Iterable[float
         fig, ax = plt.subplots(figsize=(6.4, 4.2))
     else:
         fig = ax.figure
-    from ..tasks import title_and_unit
-
     unit = title_and_unit(task)[1] if task else "samples"
-    from .analysis import task_attribute
-
     # The task knows its references: their agents (colour) and sizes, unless the caller says.
     paper_agent = paper_agent or task_attribute(task, "paper_agent", None)
     paper_n = paper_n or task_attribute(task, "paper_n", None)

@@ -34,6 +34,7 @@ from typing import Any, Iterable
 
 from ..llm.base import Cancelled
 from ..types import normalize_record
+from .schema import SCHEMA_VERSION, check_version
 
 
 class RunFolderLocked(RuntimeError):
@@ -71,9 +72,10 @@ class RunFolder:
     :meth:`seal` (a stopping run that gave up waiting for some attempts) nothing more is appended.
     """
 
-    def __init__(self, path: str | os.PathLike):
+    def __init__(self, path: str | os.PathLike, create: bool = True):
         self.path = Path(path)
-        self.path.mkdir(parents=True, exist_ok=True)
+        if create:
+            self.path.mkdir(parents=True, exist_ok=True)
         self.attempts_path = self.path / "attempts.jsonl"
         self.manifest_path = self.path / "manifest.json"
         self.summary_path = self.path / "summary.csv"
@@ -86,6 +88,11 @@ class RunFolder:
         self._sealed = False
         self._written = self._synced = 0       # lines written / lines known to be on disk
         self._lock_file = None
+
+    @classmethod
+    def reader(cls, path: str | os.PathLike) -> "RunFolder":
+        """The folder opened to read (a report, a plot): nothing is created or locked."""
+        return cls(path, create=False)
 
     @property
     def lock_path(self) -> Path:
@@ -240,9 +247,13 @@ class RunFolder:
         """Line by line (the file is never held whole); the text repeated across a sample's
         records (its input, target, the reflections shown again at every later trial) is kept
         once, so a resumed run of many records holds each string one time."""
+        return [record for _, record in self.rows()]
+
+    def rows(self) -> Iterable[tuple[int, dict[str, Any]]]:
+        """``(line number, record)`` for every row, in file order (see :meth:`load`)."""
         if not self.attempts_path.exists():
-            return []
-        records, torn, seen = [], None, {}
+            return
+        torn, seen = None, {}
         # Bytes, decoded line by line: a kill (or a full disk) can cut the tail inside a
         # multi-byte character, which is a torn last line like any other, not a fatal decode error.
         with open(self.attempts_path, "rb") as f:
@@ -265,10 +276,11 @@ class RunFolder:
                 if isinstance(record["trial"], bool) or not isinstance(record["trial"], int):
                     raise ValueError(f"{self.attempts_path} line {number}: trial must be an integer, "
                                      f"got {record['trial']!r}")
-                records.append(_share_text(normalize_record(record), seen))
+                if record.get("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
+                    check_version(record, f"{self.attempts_path} line {number}")
+                yield number, _share_text(normalize_record(record), seen)
         if torn is not None:
             warnings.warn(f"dropped a torn last line in {self.attempts_path} (interrupted run)")
-        return records
 
     def read_manifest(self) -> dict[str, Any] | None:
         """The manifest, None if there is none; one that is unreadable is an error naming it."""
@@ -282,10 +294,29 @@ class RunFolder:
         if manifest is not None and not isinstance(manifest, dict):
             raise ValueError(f"{self.manifest_path} is not a manifest (a JSON object); restore it, "
                              "or start a new run with another --run-name")
+        if manifest is not None:
+            check_version(manifest, str(self.manifest_path))  # a newer kit's folder: say so
         return manifest
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         _write_atomically(self.manifest_path, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+
+    def write_records(self, name: str, records: Iterable[dict[str, Any]]) -> Path:
+        """Write ``records`` as JSONL to ``name`` beside the run's files, atomically (``rescore``'s
+        output). ``attempts.jsonl`` is the run's history and is never rewritten."""
+        path = self.path / check_run_name(name)
+        if path.name == self.attempts_path.name:
+            raise ValueError(f"refusing to overwrite {self.attempts_path}: it is the run's record")
+        tmp = _temp_beside(path)
+        try:
+            with open(tmp, "w", encoding="utf-8") as f:
+                for record in records:
+                    f.write(json.dumps(record, ensure_ascii=False) + "\n")
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return path
 
     def write_summary(self, rows: Iterable[dict[str, Any]]) -> None:
         rows = list(rows)

@@ -20,33 +20,11 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from ..types import normalize_record, verdict
+from ..types import normalize_record
+# How an attempt ended is decided in one place (the run format's Outcome); named here for tables.
+from .schema import KNOWN_OUTCOMES, outcome, outcome_kinds  # noqa: F401 - report.outcome is public
 
 
-def outcome(record: dict[str, Any]) -> str:
-    """``correct`` / ``incorrect`` / ``halted`` / ``error`` for one attempt (by ground truth), and
-    ``untested`` for a wrong one that nothing checked (HumanEval: no runnable test; never a pass).
-
-    A missing ``error`` read back as NaN is no error:
-
-    >>> outcome({"error": float("nan"), "correct": True})
-    'correct'
-    >>> outcome({"correct": False, "feedback": {"success": False, "untested": True}})
-    'untested'
-    """
-    record = normalize_record(record)
-    if record.get("error"):
-        return "error"
-    if record.get("correct"):
-        return "correct"
-    if record.get("halted"):
-        return "halted"
-    return "untested" if verdict(record) == "untested" else "incorrect"
-
-
-# The outcomes every table shows, in this order; any other outcome a record carries (a task or a
-# newer kit may add one) gets its own column after these, so a table never hides one.
-KNOWN_OUTCOMES = ("correct", "incorrect", "halted", "error")
 SUMMARY_COLUMNS = ["trial", "attempted", "feedback_success", "correct", "incorrect", "halted", "errors",
                    "solved", "success_rate", "input_tokens", "output_tokens", "cost_usd"]
 
@@ -54,15 +32,6 @@ SUMMARY_COLUMNS = ["trial", "attempted", "feedback_success", "correct", "incorre
 def outcome_column(kind: str) -> str:
     """The table header of an outcome ("errors" reads better in a header than "error")."""
     return "errors" if kind == "error" else kind
-
-
-def outcome_kinds(kinds: Iterable[str]) -> list[str]:
-    """The known outcomes, then any others seen, in first-seen order.
-
-    >>> outcome_kinds(["incorrect", "untested", "correct"])
-    ['correct', 'incorrect', 'halted', 'error', 'untested']
-    """
-    return list(KNOWN_OUTCOMES) + [k for k in dict.fromkeys(kinds) if k not in KNOWN_OUTCOMES]
 
 
 def summary_columns(rows: Iterable[dict[str, Any]] = ()) -> list[str]:

@@ -22,27 +22,7 @@ import argparse
 from pathlib import Path
 from typing import Any, Iterable
 
-
-def load_runs(paths: Iterable[str | Path]) -> dict[str, list[tuple[list[dict], dict]]]:
-    """Every run folder at or under ``paths`` as ``(final records, manifest)``, grouped by task."""
-    from .plots import find_runs
-    from .records import RunFolder
-
-    by_task: dict[str, list[tuple[list[dict], dict]]] = {}
-    seen: set[Path] = set()
-    for path in paths:
-        found = find_runs(path)
-        if not found:
-            raise FileNotFoundError(f"no run folder at or under {path} (a run folder has a manifest.json)")
-        for run_dir in found:
-            if run_dir.resolve() in seen:
-                continue
-            seen.add(run_dir.resolve())
-            folder = RunFolder(run_dir)
-            manifest = {**(folder.read_manifest() or {}), "run_dir": str(run_dir)}  # where it is now
-            task = manifest.get("task") or "hotpotqa"  # folders from before the task field
-            by_task.setdefault(task, []).append((folder.load(), manifest))
-    return by_task
+from .runs import load_runs  # noqa: F401 - every run folder at or under the paths, grouped by task
 
 
 def report(paths: Iterable[str | Path], out: str | Path | None = None, paper: bool = True,

@@ -46,6 +46,7 @@ from ..tasks import get_task
 from ..tasks.base import REPO_ROOT
 from ..types import Attempt, Sample, ends_trials
 from .records import ManifestWriter, RunFolder, check_run_name, final_records
+from .schema import Manifest, RunRecord
 from .report import error_summary, format_log, outcome, summarize
 
 PROMPT_OPTIONS = ("template", "examples", "reflect_template", "reflect_examples")
@@ -312,21 +313,21 @@ def _run_locked(*, folder, task, agent, strategy, feedback, samples, model, refl
     counters_before = (previous or {}).get("counters") or {}
     if not isinstance(counters_before, dict):
         counters_before = {}
-    manifest = {
-        "run_dir": str(folder.path), "config": config, "task": task.name, "agent": agent,
-        "strategy": strategy.value, "feedback_source": feedback,
-        "model_spec": llm if isinstance(llm, str) else model.name, "model_id": model.name,
-        "judge_model_id": judge.name if judge is not None else None,
-        "decoding": {"temperature": model.temperature, "max_tokens": model.max_tokens},
-        "prompts": {name: {"sha256_16": _sha(text), "text": text} for name, text in prompt_set.items()},
-        "agent_options": config["agent_options"], "environment": env_description,
-        "dataset_ids": config["question_ids"], "unit": task.unit,
-        "n_trials": max(n_trials, int((previous or {}).get("n_trials") or 0)),  # never shrink
-        "concurrency": concurrency, "barrier": barrier, "limits": limiter.describe(),
-        "versions": _versions(),
-        "git_commit": _git_commit(), "started_at": (previous or {}).get("started_at") or _now(),
-        "sessions": (previous or {}).get("sessions", 0) + 1,
-    }
+    manifest = Manifest(
+        run_dir=str(folder.path), config=config, task=task.name, agent=agent,
+        strategy=strategy.value, feedback_source=feedback,
+        model_spec=llm if isinstance(llm, str) else model.name, model_id=model.name,
+        judge_model_id=judge.name if judge is not None else None,
+        decoding={"temperature": model.temperature, "max_tokens": model.max_tokens},
+        prompts={name: {"sha256_16": _sha(text), "text": text} for name, text in prompt_set.items()},
+        agent_options=config["agent_options"], environment=env_description,
+        dataset_ids=config["question_ids"], unit=task.unit,
+        n_trials=max(n_trials, int((previous or {}).get("n_trials") or 0)),  # never shrink
+        concurrency=concurrency, barrier=barrier, limits=limiter.describe(),
+        versions=_versions(),
+        git_commit=_git_commit(), started_at=(previous or {}).get("started_at") or _now(),
+        sessions=(previous or {}).get("sessions", 0) + 1,
+    ).fixed()   # the run format's manifest (agents/engine/schema.py); the live part is written below
 
     # Resume: the final record of each (sample, trial); those that ended in an error run again.
     # The file is read once; the history itself is not kept (only its length and its totals).
@@ -879,13 +880,11 @@ def _evaluate(evaluator: Callable[[str, str], bool], target: Any, answer: str) -
 
 
 def _record(attempt: Attempt, sample: Sample, task: Any, model_name: str, prices: dict | None) -> dict[str, Any]:
-    record = attempt.to_record()
+    """The attempt's line in the run format (:class:`~agents.engine.schema.RunRecord`)."""
     scores = task.score(sample, attempt) if attempt.error is None else {}
-    record.update(scores=scores, correct=bool(scores.get(task.primary_score, False)),
-                  target=task.target_of(sample),
-                  cost_usd=cost_usd(model_name, attempt.input_tokens, attempt.output_tokens, prices))
-    record.update({k: v for k, v in scores.items() if k not in record})  # em, f1 at top level too
-    return record
+    return RunRecord.from_attempt(
+        attempt, scores=scores, correct=bool(scores.get(task.primary_score, False)), target=task.target_of(sample),
+        cost_usd=cost_usd(model_name, attempt.input_tokens, attempt.output_tokens, prices)).to_json()
 
 
 def _write_reports(folder: RunFolder, done: dict[tuple[str, int], dict[str, Any]], n_samples: int) -> None:

@@ -47,6 +47,8 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
+from .schema import has_error, is_correct  # noqa: F401 - the one classifier of an attempt (schema.outcome)
+
 # Draws are made in blocks of resamples so that 10,000 resamples of 1,000 samples x 10 trials never
 # materialise one 100-million-cell array. numpy's Generator yields the same stream whether asked for
 # (R, n) indices at once or block by block, so the block size never changes a result.
@@ -64,23 +66,6 @@ def sample_id_of(record: dict[str, Any]) -> str:
         raise KeyError(f"record has no 'sample_id' (keys: {sorted(record)}); every attempt record "
                        "must name its sample — re-export the run with the current runner")
     return str(sid)
-
-
-def has_error(record: dict[str, Any]) -> bool:
-    """Whether the attempt failed with an error. A NaN (what a DataFrame round trip leaves for a
-    missing value) is no error.
-
-    >>> has_error({"error": None}), has_error({"error": float("nan")}), has_error({"error": "timeout"})
-    (False, False, True)
-    """
-    error = record.get("error")
-    return error is not None and error == error and error != ""
-
-
-def is_correct(record: dict[str, Any]) -> bool:
-    """Ground-truth correctness of one attempt; an error row is never correct."""
-    correct = record.get("correct")
-    return correct is not None and correct == correct and bool(correct) and not has_error(record)
 
 
 def outcome_matrix(records: Iterable[dict[str, Any]], sample_ids: Sequence[str] | None = None,
