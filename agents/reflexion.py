@@ -184,10 +184,6 @@ class Agent:
         """The strategy's registry entry: what the memory is and what the loop does."""
         return self.strategy.arm
 
-    @property
-    def _feedback_takes_call(self) -> bool:
-        return "call" in self._feedback_params
-
     # -- memory ---------------------------------------------------------------------------------
     @property
     def solved(self) -> bool:

@@ -153,7 +153,6 @@ class CodeGenAgent(Agent):
         self.tests_template = tests_template or defaults["tests_template"]
         self.tests_examples = tests_examples if tests_examples is not None else defaults["tests_examples"]
         self.tests: list[str] | None = None  # written on the first trial, kept for the later ones
-        self._feedback_takes_outcomes = "outcomes" in self._feedback_params
 
     # -- prompts ----------------------------------------------------------------------------------------
     def memory_heading(self, attempt: Attempt) -> str:
@@ -232,7 +231,7 @@ class CodeGenAgent(Agent):
         untested, whatever it said; and an untested attempt ends its trials under
         ``on_untested="stop"`` when the arm meant to test it."""
         outcomes = evidence.get("outcomes")
-        if self._feedback_takes_outcomes and outcomes is not None and not outcomes and not verdict.untested:
+        if "outcomes" in self._feedback_params and outcomes is not None and not outcomes and not verdict.untested:
             verdict = dataclasses.replace(verdict, success=False, untested=True,
                                           message=verdict.message or NO_RUNNABLE_TEST)
         if verdict.untested and self.arm.runs_tests and self.on_untested == "stop" and not verdict.stop:
