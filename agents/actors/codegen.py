@@ -163,8 +163,7 @@ class CodeGenAgent(Agent):
     def code_stop(self) -> list[str]:
         """Chat models stop on their own and fence a whole function: cutting at ``\\ndef`` would
         leave nothing of it, so they get only the examples' end marker."""
-        chat = getattr(self.llm, "endpoint", None) == "chat" or self.llm.backend == "langchain"
-        return CHAT_CODE_STOP if chat else CODE_STOP
+        return CHAT_CODE_STOP if self.llm.is_chat else CODE_STOP
 
     def _prompt(self) -> str:
         return self.template.format(examples=self.examples, memory=self.memory, prompt=self.input)

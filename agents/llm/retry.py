@@ -329,8 +329,7 @@ def call_with_retries(owner: Any, send: Callable[[Any], Any], *, cost: int = 0, 
             owner._settle(target, None)
             raise
         owner.refusals.reset()
-        used = getattr(reply, "input_tokens", 0) + getattr(reply, "output_tokens", 0)
-        _release(limiter, ticket, "ok", used=used)
+        _release(limiter, ticket, "ok", used=reply.input_tokens + reply.output_tokens)
         owner._settle(target, "ok")
         return reply
 
