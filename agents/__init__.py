@@ -10,7 +10,6 @@
 Importing the package needs no network, key or model file: backends are built by ``make_llm``,
 and a task's engine (ALFWorld's, say) loads only when that task runs.
 """
-from .actors.cot import CoTAgent
 from .llm import LLM, Completion, as_llm, make_llm
 from .strategies import ReinAgentStrategy, reinAgentStrategy
 from .tasks import get_task, task_names
@@ -24,6 +23,7 @@ _LAZY = {
     "OfflineDocstore": "agents.tasks.hotpotqa.docstore", "WikipediaDocstore": "agents.tasks.hotpotqa.docstore",
     "make_docstore": "agents.tasks.hotpotqa.docstore",
     "ReactAgent": "agents.tasks.hotpotqa.actors", "ReactReflectAgent": "agents.tasks.hotpotqa.actors",
+    "CoTAgent": "agents.tasks.hotpotqa.actors",
     "exact_match": "agents.tasks.hotpotqa.scoring", "exact_match_evaluator": "agents.tasks.hotpotqa.scoring",
     "f1": "agents.tasks.hotpotqa.scoring", "normalize_answer": "agents.tasks.hotpotqa.scoring",
     "prompts": "agents.tasks.hotpotqa", "fewshots": "agents.tasks.hotpotqa",

@@ -7,7 +7,7 @@ what this one sees; the actor's ``_attempt`` fills the trajectory, and the feedb
 verdict on the final answer decides whether another trial follows.
 
 >>> from agents.llm import CallableLLM
->>> from agents.actors.cot import CoTAgent
+>>> from agents.tasks.hotpotqa.actors import CoTAgent
 >>> agent = CoTAgent("What is 2+2?", llm=CallableLLM(lambda p: " 2+2 is 4.\\nAction: Finish[4]"),
 ...                  evaluator=lambda answer: answer == "4")
 >>> attempt = agent.run()

@@ -348,6 +348,9 @@ class Task(Protocol):
     def options_from_cli(self, given: dict[str, Any], agent: str) -> dict[str, Any]:
         """Keyword options from the values of its :attr:`options` the user gave (by ``option``)."""
 
+    def split_options(self, options: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """``(agent options, environment options)``, by :attr:`environment_options`."""
+
     def environment(self, agent: str, samples: list[Sample] | None = None, **options: Any) -> Any:
         """What attempts act in, shared by the run (the docstore); None if each attempt makes its own."""
 

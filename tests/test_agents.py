@@ -295,11 +295,15 @@ def test_hotpotqa_records_the_reflection_trace_budget_in_the_manifest(tmp_path):
 
 def test_the_reflection_trace_budget_is_a_cli_flag():
     from agents.cli import _task_options, build_parser
+    from agents.tasks import get_task
 
     parser = build_parser()
     run = parser._subparsers._group_actions[0].choices["run"]  # noqa: SLF001 (the run subparser)
-    assert _task_options(parser.parse_args(["run"]), "hotpotqa", run) == {}
-    assert _task_options(parser.parse_args(["run", "--reflect-trace-tokens", "half"]), "hotpotqa", run) == \
-        {"reflect_trace_tokens": None}
-    assert _task_options(parser.parse_args(["run", "--reflect-trace-tokens", "800"]), "hotpotqa", run) == \
-        {"reflect_trace_tokens": 800}
+    task = get_task("hotpotqa")
+
+    def options(*argv):
+        return _task_options(parser.parse_args(["run", *argv]), task, "react", run)
+
+    assert options() == {}
+    assert options("--reflect-trace-tokens", "half") == {"reflect_trace_tokens": None}
+    assert options("--reflect-trace-tokens", "800") == {"reflect_trace_tokens": 800}

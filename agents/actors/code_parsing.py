@@ -19,7 +19,7 @@ from .parsing import one_line
 
 # Stops for completion-style models: the body ends where the next top-level statement begins.
 # Chat models answer with a fenced whole function, which these would cut at its first line, so
-# they get CHAT_CODE_STOP (see CodeGenAgent.code_stop).
+# they get CHAT_CODE_STOP (see CodeGenActor.code_stop).
 CODE_STOP = ["\ndef ", "\nclass ", "\nif __name__", "\nprint(", "\nassert ", "\n#", "\n@", "\n\n\n",
              "(end of examples)", "\n```"]
 CHAT_CODE_STOP = ["(end of examples)"]

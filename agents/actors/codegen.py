@@ -1,6 +1,6 @@
 """Code generation: write tests, write the function, run the tests in a sandbox, read the results.
 
-One attempt of :class:`CodeGenAgent` on a function's prompt (its signature and docstring):
+One attempt of :class:`CodeGenActor` on a function's prompt (its signature and docstring):
 
 1. on the first trial, the tests: every ``assert`` line the model writes from the prompt (the
    original's rule; ``max_tests`` samples that many, reproducibly), after the docstring's own
@@ -24,7 +24,10 @@ on the canonical solution (``reference``).
 Model output is never trusted to be well formed: fences, chatter, a repeated docstring, a second
 function, ``if __name__`` blocks and garbage are cut or dropped, and nothing here raises on them.
 
+HumanEval's agent is this actor with HumanEval's prompts:
+
 >>> from agents.llm import CallableLLM
+>>> from agents.tasks.humaneval.actor import CodeGenAgent
 >>> from agents.types import Feedback
 >>> def fake_run_tests(program, tests):                  # a stand-in for the sandbox
 ...     ok = "return a + b" in program
@@ -89,8 +92,8 @@ def sample_tests(tests: Sequence[str], n: int | None, seed_text: str) -> list[st
 
 
 # -- the agent ----------------------------------------------------------------------------------------------
-class CodeGenAgent(Agent):
-    """``CodeGenAgent(prompt, *, entry_point, run_tests, llm, feedback, ...)``.
+class CodeGenActor(Agent):
+    """``CodeGenActor(prompt, *, entry_point, run_tests, llm, feedback, <prompts>, ...)``.
 
     - ``prompt``: the function's signature and docstring (what the model continues);
     - ``entry_point``: the function's name; ``run_tests(program, tests) -> [outcome]``: runs tests
@@ -106,7 +109,8 @@ class CodeGenAgent(Agent):
       run on it; no code is written);
     - budgets: ``max_tokens`` (the code, 1,024), ``test_max_tokens`` (1,024), ``reflect_max_tokens`` (256);
     - prompts: ``template``, ``examples``, ``tests_template``, ``tests_examples``,
-      ``reflect_template``, ``reflect_examples`` (default: HumanEval's, :mod:`agents.tasks.humaneval.prompts`).
+      ``reflect_template``, ``reflect_examples``, all required (HumanEval's
+      :class:`agents.tasks.humaneval.actor.CodeGenAgent` fills in its own).
 
     Other keywords: see :class:`agents.reflexion.Agent` (``strategy`` defaults to ``reflexion``, the
     original's programming loop). The attempt's ``answer`` is the completion (what follows the
@@ -128,12 +132,12 @@ class CodeGenAgent(Agent):
             raise ValueError(f"on_untested must be 'stop' or 'retry', not {on_untested!r}")
         if max_tests is not None and (isinstance(max_tests, bool) or not isinstance(max_tests, int) or max_tests < 1):
             raise ValueError(f"max_tests must be a positive integer or None (every test), not {max_tests!r}")
-        from ..tasks.humaneval.prompts import default_prompts
-
-        defaults = default_prompts("codegen")
-        for name in ("template", "examples", "reflect_template", "reflect_examples"):
-            if options.get(name) is None:
-                options[name] = defaults[name]
+        missing = [name for name, value in (("tests_template", tests_template), ("tests_examples", tests_examples))
+                   if value is None] + [name for name in ("template", "examples", "reflect_template",
+                                                          "reflect_examples") if options.get(name) is None]
+        if missing:
+            raise TypeError(f"{type(self).__name__} needs its prompts: {', '.join(missing)} (a task's "
+                            "prompts(agent) gives them; HumanEval's CodeGenAgent has its own)")
         options.setdefault("task", "humaneval")
         options.setdefault("max_tokens", CODE_TOKENS)
         options.setdefault("strategy", default_arm(options["task"]))
@@ -150,8 +154,8 @@ class CodeGenAgent(Agent):
         self.test_max_tokens = test_max_tokens
         self.on_untested = on_untested
         self.reference = reference
-        self.tests_template = tests_template or defaults["tests_template"]
-        self.tests_examples = tests_examples if tests_examples is not None else defaults["tests_examples"]
+        self.tests_template = tests_template
+        self.tests_examples = tests_examples
         self.tests: list[str] | None = None  # written on the first trial, kept for the later ones
 
     # -- prompts ----------------------------------------------------------------------------------------

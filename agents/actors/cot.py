@@ -1,19 +1,23 @@
 """Chain-of-Thought: one Thought, then ``Finish[answer]``; with or without a context to read.
 
 With ``context`` (HotPotQA: the question's gold paragraphs) the agent answers by reading; without
-it, from what the model knows. The paper runs both to separate reasoning from retrieval. The default
-prompts are HotPotQA's (its task package); another task passes its own.
+it, from what the model knows. The paper runs both to separate reasoning from retrieval. The actor
+knows no task: a task hands it its prompts and its agent name (HotPotQA's
+:class:`agents.tasks.hotpotqa.actors.CoTAgent` is this actor with HotPotQA's prompts).
 
 >>> from agents.llm import CallableLLM
+>>> prompts = dict(template="{examples}{memory}Question: {question}\\n{scratchpad}", examples="",
+...                reflect_template="{examples}Question: {question}\\n{scratchpad}\\nReflection:",
+...                reflect_examples="")
 >>> replies = iter([" Poe wrote it.\\nAction: Finish[Poe]",
 ...                 "I named the wrong author.",
 ...                 " The note says Twain.\\nAction: Finish[Mark Twain]"])
->>> agent = CoTAgent("Who wrote Tom Sawyer?", llm=CallableLLM(lambda p: next(replies)),
-...                  evaluator=lambda a: a == "Mark Twain", strategy="reinagent")
+>>> agent = CoTActor("Who wrote Tom Sawyer?", kind="cot", llm=CallableLLM(lambda p: next(replies)),
+...                  evaluator=lambda a: a == "Mark Twain", strategy="reinagent", **prompts)
 >>> [(a.trial, a.answer, a.correct) for a in (agent.run(), agent.run())]
 [(1, 'Poe', False), (2, 'Mark Twain', True)]
->>> agent.reflections
-['I named the wrong author.']
+>>> agent.reflections, agent.kind
+(['I named the wrong author.'], 'cot')
 >>> agent.attempts[1].reflection         # written before trial 2, after trial 1 failed
 'I named the wrong author.'
 
@@ -30,22 +34,29 @@ FINISH = ("Finish",)
 COT_STOP = ["\nObservation", "\nQuestion:", "\nContext:", "(end of examples)"]
 
 
-class CoTAgent(Agent):
-    """``CoTAgent(question, context=None, *, llm, evaluator, strategy=..., ...)``.
+PROMPTS = ("template", "examples", "reflect_template", "reflect_examples")
 
-    ``context`` given → the "CoT with supporting context" agent (``kind == "cot_context"``);
-    ``None`` → "CoT without context" (``kind == "cot_no_context"``). Other keywords: see
-    :class:`agents.reflexion.Agent`.
+
+class CoTActor(Agent):
+    """``CoTActor(question, context=None, *, kind, llm, evaluator | feedback, template, examples,
+    reflect_template, reflect_examples, ...)``.
+
+    ``kind`` is the agent name the records carry (the task's: ``"cot_context"``, ``"cot"``); the
+    four prompts are required, since an actor that fell back on one task's few-shots would run
+    another task on them unnoticed. Other keywords: see :class:`agents.reflexion.Agent`.
     """
 
-    def __init__(self, question: str, context: str | None = None, **options: Any):
-        self.context = context
-        with_context = context is not None
-        self.kind = "cot_context" if with_context else "cot_no_context"
-        from ..tasks.hotpotqa.prompts import default_prompts
+    kind = "cot"
 
-        for name, text in default_prompts(self.kind).items():
-            options.setdefault(name, text)
+    def __init__(self, question: str, context: str | None = None, *, kind: str | None = None,
+                 **options: Any):
+        missing = [name for name in PROMPTS if options.get(name) is None]
+        if missing:
+            raise TypeError(f"{type(self).__name__} needs its prompts: {', '.join(missing)} "
+                            "(a task's prompts(agent) gives them; HotPotQA's CoTAgent has its own)")
+        self.context = context
+        if kind is not None:
+            self.kind = kind
         super().__init__(question, **options)
 
     def _prompt(self) -> str:

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from agents.actors.code_parsing import (CODE_STOP, CHAT_CODE_STOP, Outcome, extract_completion, format_attempt,
                                         join_program, parse_tests, short_error, summarize_outcomes)
-from agents.actors.codegen import CodeGenAgent
+from agents.tasks.humaneval.actor import CodeGenAgent
 from agents.llm import CallableLLM
 from agents.types import Feedback
 

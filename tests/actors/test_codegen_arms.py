@@ -4,7 +4,8 @@ what budget (issue 18 items 1-3; issue 21 item 2: an attempt with no runnable te
 import pytest
 
 from agents.actors.code_parsing import Outcome
-from agents.actors.codegen import CODE_TOKENS, REFLECTION_TOKENS, CodeGenAgent, sample_tests
+from agents.actors.codegen import CODE_TOKENS, REFLECTION_TOKENS, sample_tests
+from agents.tasks.humaneval.actor import CodeGenAgent
 from agents.llm import LLM, Completion
 from agents.strategies import LAST_ATTEMPT_HEADER, REFLECTIONS_HEADER, ReinAgentStrategy
 from agents.tasks.humaneval.feedback import no_verdict, own_tests

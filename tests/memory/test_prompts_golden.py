@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from agents.actors.code_parsing import Outcome
-from agents.actors.codegen import CodeGenAgent
+from agents.tasks.humaneval.actor import CodeGenAgent
 from agents.llm import LLM, Completion
 from agents.tasks import get_task
 from agents.tasks.humaneval.feedback import no_verdict, own_tests

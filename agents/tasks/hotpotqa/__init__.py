@@ -110,8 +110,7 @@ class HotPotQATask(BaseTask):
 
     def build_agent(self, agent: str, sample: Sample, *, llm: Any, reflect_llm: Any, strategy: Any,
                     feedback: Any, environment: Any, **options: Any) -> Any:
-        from ...actors.cot import CoTAgent
-        from .actors import ReactAgent
+        from .actors import CoTAgent, ReactAgent
         from .data import supporting_context
 
         common = dict(llm=llm, reflect_llm=reflect_llm, strategy=strategy, sample_id=sample.id,

@@ -24,6 +24,7 @@ from typing import Any, Callable
 
 from ...actors.parsing import Action
 from ...actors.parsing import parse_action as parse_kinds
+from ...actors.cot import CoTActor
 from ...actors.react import ReactActor
 from ...strategies import ReinAgentStrategy
 from .prompts import default_prompts
@@ -74,3 +75,22 @@ class ReactReflectAgent(ReactAgent):
     def __init__(self, question: str, **options: Any):
         options.setdefault("strategy", ReinAgentStrategy.REINAGENT)
         super().__init__(question, **options)
+
+
+class CoTAgent(CoTActor):
+    """HotPotQA's chain of thought: :class:`agents.actors.cot.CoTActor` with HotPotQA's prompts.
+    ``context`` given: ``cot_context`` (reads the gold paragraphs); None: ``cot_no_context``.
+
+    >>> from agents.llm import CallableLLM
+    >>> agent = CoTAgent("What is 2+2?", llm=CallableLLM(lambda p: " Easy.\\nAction: Finish[4]"),
+    ...                  evaluator=lambda a: a == "4")
+    >>> agent.kind, agent.run().correct
+    ('cot_no_context', True)
+    """
+
+    def __init__(self, question: str, context: str | None = None, **options: Any):
+        kind = "cot_context" if context is not None else "cot_no_context"
+        for name, text in default_prompts(kind).items():
+            if options.get(name) is None:
+                options[name] = text
+        super().__init__(question, context, kind=kind, **options)

@@ -9,7 +9,7 @@ tests (``scripted``). Model-written code never runs in the kit's process: see ``
 The public scorer is exported here: ``score(problem, completion, timeout=10.0) -> ScoreResult``
 (``passed``, ``reason`` in the kit's own words, ``seconds``; see :class:`.scoring.ScoreResult`).
 
-Agent: ``codegen`` (:class:`agents.actors.codegen.CodeGenAgent`); strategies: the original's
+Agent: ``codegen`` (:class:`agents.tasks.humaneval.actor.CodeGenAgent`); strategies: the original's
 programming arms, ``reflexion`` by default (:data:`agents.strategies.ARMS`). Feedback: ``tests``
 (the tests the model wrote decide a retry, as in the original: honest, the default),
 ``tests+docstring`` (those after the docstring's examples: a different feedback), ``oracle`` (the
@@ -139,7 +139,7 @@ class HumanEvalTask(BaseTask):
 
     def build_agent(self, agent: str, sample: Sample, *, llm: Any, reflect_llm: Any, strategy: Any,
                     feedback: Any, environment: Any, **options: Any) -> Any:
-        from ...actors.codegen import CodeGenAgent
+        from .actor import CodeGenAgent
         from .scoring import run_tests
         from .visible import docstring_tests
 

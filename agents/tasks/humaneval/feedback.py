@@ -3,7 +3,7 @@ the docstring's examples, the hidden tests, and none.
 
 - ``tests``: success when every test the agent wrote passes; the message is the summary line and
   each failed test with its output, which the reflection may read. The agent hands its outcomes
-  over (``outcomes=``): see :class:`agents.actors.codegen.CodeGenAgent`. With no runnable test the
+  over (``outcomes=``): see :class:`agents.tasks.humaneval.actor.CodeGenAgent`. With no runnable test the
   attempt is *untested*: never a success (the original counted it as passing its own tests).
 - ``tests+docstring``: the same verdict on the docstring's examples and the model's tests (a
   different feedback, labelled so; the agent reads the source from this function's ``source``).
