@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .base import DEFAULT_MAX_TOKENS, LangChainLLM, jsonable
+from .retry import RetryPolicy
 
 # Providers whose client retries on its own unless told not to: ours is the one policy.
 OWN_RETRIES = frozenset({"openai", "azure_openai", "anthropic", "deepseek", "xai", "groq", "mistralai"})
@@ -102,8 +103,10 @@ class LangChainChatLLM(LangChainLLM):
 
 def from_spec(rest: str, *, temperature: float = 0.0, max_tokens: int = DEFAULT_MAX_TOKENS,
               base_url: str | None = None, api_key: str | None = None, timeout: float = 60.0,
-              context_window: int = 8192, **options: Any) -> LangChainChatLLM:
-    """The backend of ``langchain:<rest>``, ``rest`` being ``<provider>:<model>``."""
+              context_window: int = 8192, retry_policy: RetryPolicy | None = None,
+              **options: Any) -> LangChainChatLLM:
+    """The backend of ``langchain:<rest>``, ``rest`` being ``<provider>:<model>``; ``retry_policy``:
+    how hard the kit tries (a :class:`~agents.llm.retry.RetryPolicy`; default: the contract's)."""
     provider, _, model = rest.partition(":")
     if not provider or not model:
         raise ValueError(f"langchain needs a provider and a model: {USAGE}")
@@ -134,5 +137,8 @@ def from_spec(rest: str, *, temperature: float = 0.0, max_tokens: int = DEFAULT_
         raise ValueError(f"langchain:{rest}: {' '.join(str(exc).split())}") from None
     except Exception as exc:  # noqa: BLE001 - a provider that wants a setting (a key, a region) says which
         raise ValueError(f"langchain:{rest} could not be built: {type(exc).__name__}: {exc}") from None
-    return LangChainChatLLM(chat, provider, model, base_url, temperature, max_tokens, context_window,
-                            api_key if api_key != PLACEHOLDER_KEY else None)
+    llm = LangChainChatLLM(chat, provider, model, base_url, temperature, max_tokens, context_window,
+                           api_key if api_key != PLACEHOLDER_KEY else None)
+    if retry_policy is not None:
+        llm.retry_policy = retry_policy
+    return llm
