@@ -128,3 +128,89 @@ def test_the_paper_memories_keep_samples_apart():
 def test_a_memory_state_that_is_not_one_is_refused_with_its_kind():
     with pytest.raises(ValueError, match="a Reflections state is"):
         Reflections().load({"notes": []})
+
+
+def test_the_engine_draws_and_pairs_a_registered_arm_by_its_entry(every_note):
+    from types import SimpleNamespace as R
+
+    from agents.engine.analysis import _strategy_rank
+    from agents.engine.plots import run_styles
+
+    style = run_styles([R(agent="cot_no_context", strategy="every-note", feedback_source="oracle", model="m")])[0]
+    assert style["linestyle"] == (0, (4, 4))
+    assert _strategy_rank("every-note") == 2 > _strategy_rank("last_trial") and _strategy_rank("nobody") == -1
+
+
+class Log:
+    """A memory that only logs what it is told."""
+
+    def __init__(self):
+        self.seen = []
+
+    def observe(self, sample_id, attempt, reflection):
+        self.seen.append((sample_id, attempt.trial, reflection))
+
+    def render(self, sample_id):
+        return ""
+
+    def shown(self, sample_id):
+        return {"reflections": [], "last_attempt": ""}
+
+    def state(self):
+        return {"seen": self.seen}
+
+    def load(self, state):
+        self.seen = [tuple(x) for x in state["seen"]]
+
+
+def hotpot_agent(answers, memory=None, strategy="reinagent"):
+    from agents.tasks import get_task
+    from agents.types import Sample
+
+    task = get_task("hotpotqa")
+    replies = iter(answers)
+
+    class Model(LLM):
+        name = "log"
+
+        def _generate(self, prompt, stop, max_tokens):
+            if prompt.rstrip().endswith("Reflection:"):
+                return Completion(" Read the question again.", 5, 5)
+            return Completion(f" Hm.\nAction: Finish[{next(replies)}]", 5, 5)
+
+    sample = Sample("s1", "Who?", "Ann", data={"id": "s1", "question": "Who?", "answer": "Ann"})
+    options = {"memory_store": memory} if memory is not None else {}
+    return task.build_agent("cot_no_context", sample, llm=Model(), reflect_llm=None, strategy=strategy,
+                            feedback=task.feedback("oracle", sample, llm=None), environment=None, **options)
+
+
+def test_the_memory_is_told_of_each_attempt_once_with_the_reflection_written_on_it():
+    log = Log()
+    agent = hotpot_agent(["Bob", "Cy", "Ann"], memory=log)
+    attempts = [agent.run() for _ in range(3)]
+    assert [a.success for a in attempts] == [False, False, True]
+    assert log.seen == [("s1", 1, "Read the question again."), ("s1", 2, "Read the question again."), ("s1", 3, "")]
+    agent.close()
+    assert len(log.seen) == 3  # told once: a success is told at once, nothing is left to close
+
+
+def test_close_tells_the_memory_of_an_attempt_no_trial_followed():
+    log = Log()
+    agent = hotpot_agent(["Bob"], memory=log)
+    agent.run()
+    assert log.seen == []  # its reflection would be written when a next trial starts
+    agent.close()
+    assert log.seen == [("s1", 1, "")]
+
+
+@pytest.mark.parametrize("strategy", ["reinagent", "last_attempt_and_reinagent", "last_attempt"])
+def test_records_of_older_versions_rebuild_the_same_memory(strategy):
+    whole = hotpot_agent(["a", "b", "c", "d"], strategy=strategy)
+    attempts = [whole.run() for _ in range(3)]
+    old = [Attempt.from_record({**a.to_record(), "reflection": ""}) for a in attempts]  # no `reflection` field then
+    resumed = hotpot_agent(["d"], strategy=strategy)
+    resumed.restore(old)
+    fourth, again = whole.run(), resumed.run()
+    assert again.reflections == fourth.reflections and again.last_attempt == fourth.last_attempt
+    assert resumed.memory == whole.memory  # what trial 4 was shown, by both
+    assert strategy == "last_attempt" or fourth.reflections  # the memory is not empty where it reflects
