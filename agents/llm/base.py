@@ -521,11 +521,15 @@ def as_llm(model: Any) -> LLM:
                     "a LangChain chat model/LLM (anything with .invoke) or a str -> str callable")
 
 
-def __getattr__(name: str) -> Any:
-    """``make_llm`` and ``SPEC_FORMS`` moved to :mod:`.registry` (so that this module imports no
-    backend); the old import path keeps working for code written before (the run engine's)."""
-    if name in ("make_llm", "SPEC_FORMS"):
-        import importlib
+# -- building from a spec: the registry's (agents.llm.registry) ----------------------------------------
+# This module imports no backend and not the registry: the registry, which the package imports
+# first, hands its builder in here, so older code importing make_llm from here keeps working.
+_BUILDERS: list[Callable[..., LLM]] = []
 
-        return getattr(importlib.import_module(".registry", __package__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+def make_llm(spec: str = "local", **options: Any) -> LLM:
+    """Build a backend from a spec string: :func:`agents.llm.registry.make_llm` (the same function,
+    also named here for code written before the registry had its own module)."""
+    if not _BUILDERS:
+        raise RuntimeError("no backend registry: import agents.llm (it loads agents.llm.registry)")
+    return _BUILDERS[0](spec, **options)

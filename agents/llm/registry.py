@@ -32,6 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from . import base
 from .base import LLM
 from .limits import Limiter
 from .pool import ServerPool, split_urls
@@ -130,3 +131,4 @@ register_backend("openai-compatible", _openai_compatible, forms=("openai-compati
 register_backend("langchain", _langchain, forms=("langchain:<provider>:<model>",), takes_base_url=True,
                  needs_model=True)
 SPEC_FORMS = spec_forms()   # the built-in forms (the older name)
+base._BUILDERS[:] = [make_llm]   # base.make_llm, for older imports, is this function
