@@ -1,6 +1,9 @@
 """What a new user hit (issue 21) where it shows outside the report: the CLI saying what it clamped
 or kept, and the README's commands and sample output staying true to the code."""
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -71,3 +74,16 @@ def test_the_readme_sample_output_matches_what_run_prints(scripted, tmp_path, ca
     assert shape(lines[0]).split(",")[0] == shape(printed[0]).split(",")[0]
     assert lines[1].split() == printed[1].split() == [c for c in SUMMARY_COLUMNS if c != "trial"]
     assert [line.split(":")[0] for line in lines if line.startswith(("plot:", "run folder:"))] == ["plot", "run folder"]
+
+
+def test_without_the_hotpotqa_sample_only_the_tests_that_read_it_fail(tmp_path):
+    """The root conftest used to stop the whole session (the token bucket's tests included) when
+    HOTPOTQA_PATH was missing; now the tests that read it fail with the message, and no others."""
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rfE",
+                           "tests/test_limits.py", "tests/test_docstore.py"],
+                          cwd=REPO, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "HOTPOTQA_PATH": str(tmp_path / "missing.jsonl")})
+    failed = re.findall(r"^(?:FAILED|ERROR) (\S+)", done.stdout, re.M)
+    assert failed and all(name.startswith("tests/test_docstore.py") for name in failed), done.stdout[-3000:]
+    assert re.search(r"\d+ passed", done.stdout)                       # the token bucket's tests ran
+    assert "the test needs the HotPotQA sample: set HOTPOTQA_PATH" in done.stdout
