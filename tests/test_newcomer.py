@@ -84,6 +84,7 @@ def test_without_the_hotpotqa_sample_only_the_tests_that_read_it_fail(tmp_path):
                           cwd=REPO, capture_output=True, text=True, timeout=300,
                           env={**os.environ, "HOTPOTQA_PATH": str(tmp_path / "missing.jsonl")})
     failed = re.findall(r"^(?:FAILED|ERROR) (\S+)", done.stdout, re.M)
-    assert failed and all(name.startswith("tests/test_docstore.py") for name in failed), done.stdout[-3000:]
-    assert re.search(r"\d+ passed", done.stdout)                       # the token bucket's tests ran
-    assert "the test needs the HotPotQA sample: set HOTPOTQA_PATH" in done.stdout
+    assert failed, done.stdout[-3000:]
+    # each failure is a test that reads the sample, stopped at setup with the message
+    assert done.stdout.count("the test needs the HotPotQA sample: set HOTPOTQA_PATH") >= len(failed)
+    assert int(re.search(r"(\d+) passed", done.stdout).group(1)) >= 20   # the token bucket's tests ran
