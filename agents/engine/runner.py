@@ -171,7 +171,7 @@ def run_trials(agent: str, samples: Any, *, task: Any = "hotpotqa",
                strategy: ReinAgentStrategy | str | None = None, n_trials: int = 5, llm: Any = "local",
                reflect_llm: Any = None, feedback: str | None = None, judge_llm: Any = None,
                evaluator: Callable[[str, str], bool] | None = None, environment: Any = None,
-               docstore: Any = "offline", data_path: str | None = None, concurrency: int = 1,
+               concurrency: int = 1,
                run_name: str | None = None, root: str | Path | None = None, cache: bool = True,
                cache_path: str | Path | None = None, budget_usd: float | None = None,
                prices: dict[str, tuple[float, float]] | None = None, dry_run: bool = False,
@@ -189,7 +189,8 @@ def run_trials(agent: str, samples: Any, *, task: Any = "hotpotqa",
       whatever drives the retries;
     - ``llm`` / ``reflect_llm`` / ``judge_llm``: a spec for :func:`agents.make_llm` or a model object;
     - ``evaluator``: a custom ``(answer, target) -> bool`` taken as oracle feedback;
-    - ``environment`` (or HotPotQA's ``docstore``, ``"offline"`` by default) and ``data_path``;
+    - ``environment``: what attempts act in, built by the task from its ``environment_options``
+      otherwise (HotPotQA's ``docstore=``, ``"offline"`` by default, and ``data_path=``);
     - ``concurrency``: samples in flight at once (a backend that is one local instance,
       ``max_concurrency == 1``, is driven one sample at a time; the records are the same);
     - ``run_name`` / ``root``: the folder is ``root/<agent>/<strategy>/<run_name>`` (``root``
@@ -242,7 +243,7 @@ def run_trials(agent: str, samples: Any, *, task: Any = "hotpotqa",
     if feedback == "judge" and judge is None:
         raise ValueError("judge feedback needs a judge model: judge_llm= (--judge-llm SPEC)")
     workers = min(concurrency, getattr(model, "max_concurrency", None) or concurrency)
-    options = {**task.default_options(agent), **agent_options}
+    options, environment_options = task.split_options({**task.default_options(agent), **agent_options})
     # Every prompt the task names (HumanEval also has tests_template, ...) is recorded and hashed,
     # so a changed one is refused on resume like the four every agent has.
     prompt_names = set(PROMPT_OPTIONS) | set(task.prompts(agent))
@@ -259,8 +260,7 @@ def run_trials(agent: str, samples: Any, *, task: Any = "hotpotqa",
         _say(progress, f"note: --budget-usd ignored: {model.name} has no price, so it costs nothing")
         budget_usd = None
 
-    env = environment if environment is not None else task.environment(
-        agent, samples, docstore=docstore, data_path=data_path)
+    env = environment if environment is not None else task.environment(agent, samples, **environment_options)
     if hasattr(env, "check_reachable"):
         env.check_reachable()  # live Wikipedia without a network fails here, not in every observation
     env_description = task.describe_environment(env)
