@@ -219,12 +219,13 @@ class Agent:
         follows to write a reflection on it). A memory that learns across samples wants this."""
         self._tell_memory("")
 
-    def restore(self, attempts: list[Attempt]) -> None:
+    def restore(self, attempts: list[Attempt], *, replay: bool = True) -> None:
         """Rebuild the memory from recorded attempts (resume): no model call is made.
 
         The memory is told of them as it was when they were made: each attempt with the reflection
         written on it, which the next attempt's record holds (``reflection``). Records of older
         versions have only the reflections shown: the newest shown one is taken as written.
+        ``replay=False``: the memory holds them already (a run that ``load``-ed its saved state).
         Call it on a new agent.
         """
         self.attempts = sorted(attempts, key=lambda a: a.trial)
@@ -232,11 +233,13 @@ class Agent:
         self.reflections = written or (list(self.attempts[-1].reflections) if self.attempts else [])
         notes = [after.reflection if written else _newly_shown(before, after)
                  for before, after in zip(self.attempts, self.attempts[1:])]
-        for attempt, note in zip(self.attempts, notes):
+        for attempt, note in zip(self.attempts, notes) if replay else ():
             self.memory_store.observe(self.sample_id, attempt, note)
         self._observed = max(len(self.attempts) - 1, 0)
         if self.attempts and self.attempts[-1].success:  # no reflection ever follows a success
-            self._tell_memory("")
+            self._observed += 1
+            if replay:
+                self.memory_store.observe(self.sample_id, self.attempts[-1], "")
 
     # -- one trial --------------------------------------------------------------------------------
     def run(self) -> Attempt:

@@ -214,3 +214,17 @@ def test_records_of_older_versions_rebuild_the_same_memory(strategy):
     assert again.reflections == fourth.reflections and again.last_attempt == fourth.last_attempt
     assert resumed.memory == whole.memory  # what trial 4 was shown, by both
     assert strategy == "last_attempt" or fourth.reflections  # the memory is not empty where it reflects
+
+
+def test_a_restore_without_replay_leaves_a_loaded_memory_as_it_is():
+    log = Log()
+    agent = hotpot_agent(["Bob", "Cy"], memory=log)
+    attempts = [agent.run() for _ in range(2)]
+    saved = json.loads(json.dumps(log.state()))
+    again = Log()
+    again.load(saved)
+    resumed = hotpot_agent(["Ann"], memory=again)
+    resumed.restore(attempts, replay=False)
+    assert again.seen == log.seen == [("s1", 1, "Read the question again.")]
+    resumed.run()  # trial 3: the memory is told of trial 2 with its reflection, once
+    assert again.seen[1:] == [("s1", 2, "Read the question again."), ("s1", 3, "")]
