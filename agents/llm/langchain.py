@@ -104,12 +104,14 @@ class LangChainChatLLM(LangChainLLM):
 def from_spec(rest: str, *, temperature: float = 0.0, max_tokens: int = DEFAULT_MAX_TOKENS,
               base_url: str | None = None, api_key: str | None = None, timeout: float = 60.0,
               context_window: int = 8192, retry_policy: RetryPolicy | None = None,
-              **options: Any) -> LangChainChatLLM:
+              endpoint: str | None = None, **options: Any) -> LangChainChatLLM:
     """The backend of ``langchain:<rest>``, ``rest`` being ``<provider>:<model>``; ``retry_policy``:
     how hard the kit tries (a :class:`~agents.llm.retry.RetryPolicy`; default: the contract's)."""
     provider, _, model = rest.partition(":")
     if not provider or not model:
         raise ValueError(f"langchain needs a provider and a model: {USAGE}")
+    if endpoint not in (None, "chat"):
+        raise ValueError(f"langchain:{rest} is a chat model: --endpoint {endpoint} does not apply (leave it out)")
     try:
         from langchain.chat_models import init_chat_model
     except ImportError as exc:

@@ -71,6 +71,16 @@ def spec_forms() -> tuple[str, ...]:
     return tuple(form for entry in _BACKENDS.values() for form in entry.forms)
 
 
+def takes_base_url(spec: str) -> bool:
+    """Whether the backend of ``spec`` takes ``base_url`` (and so ``--base-url``, several making a pool).
+
+    >>> takes_base_url("openai-compatible:m"), takes_base_url("langchain:openai:m"), takes_base_url("local")
+    (True, True, False)
+    """
+    entry = _BACKENDS.get(str(spec).partition(":")[0])
+    return entry is not None and entry.takes_base_url
+
+
 def make_llm(spec: str = "local", **options: Any) -> LLM:
     """Build a backend from a spec string; options go to the backend's builder.
 
