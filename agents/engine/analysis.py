@@ -478,7 +478,7 @@ def write_report(runs: Iterable[Run], out_dir: str | os.PathLike,
                  paper_n: Any = None) -> list[Path]:
     """Write ``ci_table.csv``, ``paired.csv``, ``success_ci.png/.svg``, ``cost_vs_success.png/.svg``,
     ``viewer.html`` and ``report.md`` into ``out_dir``; return their paths in that order."""
-    runs = list(runs)
+    runs = [Run.of(run, i) for i, run in enumerate(runs)]   # each folder read once, for every table and figure
     if not runs:
         raise ValueError("write_report needs at least one run (a run folder, a DataFrame, a Run or a "
                          "(records, manifest) pair)")

@@ -25,13 +25,14 @@ from ..types import normalize_record
 from .schema import KNOWN_OUTCOMES, outcome, outcome_kinds  # noqa: F401 - report.outcome is public
 
 
-SUMMARY_COLUMNS = ["trial", "attempted", "feedback_success", "correct", "incorrect", "halted", "errors",
-                   "solved", "success_rate", "input_tokens", "output_tokens", "cost_usd"]
-
-
 def outcome_column(kind: str) -> str:
     """The table header of an outcome ("errors" reads better in a header than "error")."""
     return "errors" if kind == "error" else kind
+
+
+# correct, incorrect, halted, errors: the known outcomes' columns, in the schema's order.
+SUMMARY_COLUMNS = ["trial", "attempted", "feedback_success", *map(outcome_column, KNOWN_OUTCOMES),
+                   "solved", "success_rate", "input_tokens", "output_tokens", "cost_usd"]
 
 
 def summary_columns(rows: Iterable[dict[str, Any]] = ()) -> list[str]:
