@@ -1,0 +1,111 @@
+"""How a learnt memory reaches a test run: the leakage guard, the wrapper every attempt sees it
+through, and what the run's manifest records of it.
+
+A test run that is handed a :class:`~agents.memory.transfer.base.LearntMemory` first checks that
+none of its samples was learnt from (:func:`check_overlap`; refused with the count and the first
+ids unless asked for by name); then each agent's own memory (the arm's: nothing, reflections...)
+is wrapped in :class:`WithLearnt`, so an attempt is shown the learnt text first and its own
+sample's past after it. The manifest records :func:`manifest_entry` and the run's config hash
+includes the digest, so a resume with another memory is refused.
+
+>>> from agents.memory import Reflections
+>>> from agents.memory.transfer.base import LearntMemory
+>>> from agents.types import Sample
+>>> learnt = LearntMemory("notes", {"notes": ["Check the year."]}, ["a"], "hotpotqa", "cot_no_context",
+...                       {}, "oracle", {}, {}, {"seed": 0, "fold": None, "folds": None, "name": "train"})
+>>> memory = WithLearnt(Reflections(), learnt, {"b": Sample("b", "When?")})
+>>> print(memory.render("b"))
+Lessons learnt on other samples of this task (use them if they apply):
+- Check the year.
+<BLANKLINE>
+>>> memory.shown("b")["learnt"] == learnt.digest()
+True
+>>> check_overlap(learnt, ["b", "c"])
+>>> check_overlap(learnt, ["a", "b"])
+Traceback (most recent call last):
+...
+agents.memory.transfer.use.LeakageError: 1 of the 2 test samples were learnt from by this memory (notes, trained on 1 samples): a; run the test split (--split test), or pass --allow-overlap (allow_overlap=True) to run them anyway
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+from .base import LearntMemory
+
+
+class LeakageError(ValueError):
+    """Test samples that the memory was learnt on (the leakage guard)."""
+
+
+def check_overlap(memory: LearntMemory, sample_ids: Sequence[str], allow_overlap: bool = False,
+                  source: str = "") -> None:
+    """Refuse a run whose samples overlap the memory's training samples, naming how many and the
+    first few, unless ``allow_overlap``."""
+    train = set(map(str, memory.train_ids))
+    overlap = [str(sid) for sid in sample_ids if str(sid) in train]
+    if not overlap or allow_overlap:
+        return
+    where = f" ({source})" if source else ""
+    shown = ", ".join(overlap[:5]) + (", ..." if len(overlap) > 5 else "")
+    raise LeakageError(f"{len(overlap)} of the {len(sample_ids)} test samples were learnt from by this memory"
+                       f"{where} ({memory.method}, trained on {len(train)} samples): {shown}; run the test "
+                       "split (--split test), or pass --allow-overlap (allow_overlap=True) to run them anyway")
+
+
+def as_learnt(memory: "LearntMemory | str | Path") -> tuple[LearntMemory, str]:
+    """A memory and where it came from (its file, or "" for an object given directly)."""
+    if isinstance(memory, LearntMemory):
+        return memory, ""
+    return LearntMemory.load(memory), str(memory)
+
+
+def manifest_entry(memory: LearntMemory, source: str = "", *, online: bool = False,
+                   overlap: Sequence[str] = ()) -> dict[str, Any]:
+    """What a test run's manifest records of its memory (``manifest["memory"]``)."""
+    from . import get_method
+
+    return {"digest": memory.digest(), "method": memory.method, "label": get_method(memory.method).label,
+            "file": source, "train_ids": list(memory.train_ids), "split": dict(memory.split),
+            "feedback": memory.feedback, "model": memory.model, "learn_usage": dict(memory.learn_usage),
+            "online": online, "overlap": list(overlap)}
+
+
+class WithLearnt:
+    """A :class:`~agents.types.Memory` that shows ``learnt.render(sample)`` before what ``inner``
+    shows; observing, state and resume are ``inner``'s (the learnt part is fixed for a run, and its
+    digest is in the manifest). ``learnt`` may be replaced between samples (the online mode)."""
+
+    def __init__(self, inner: Any, learnt: LearntMemory, samples_by_id: dict[str, Any]):
+        self.inner = inner
+        self.learnt = learnt
+        self.samples_by_id = samples_by_id
+        self._digest = learnt.digest()
+        self._text: dict[str, str] = {}   # per sample: rendered once (retrieval may be costly)
+
+    def set_learnt(self, learnt: LearntMemory) -> None:
+        self.learnt, self._digest, self._text = learnt, learnt.digest(), {}
+
+    def learnt_text(self, sample_id: str) -> str:
+        if sample_id not in self._text:
+            sample = self.samples_by_id.get(sample_id)
+            if sample is None:
+                raise KeyError(f"sample {sample_id!r} is not among the run's samples; WithLearnt needs "
+                               "every sample it is asked about in samples_by_id")
+            self._text[sample_id] = self.learnt.render(sample)
+        return self._text[sample_id]
+
+    def observe(self, sample_id: str, attempt: Any, reflection: str) -> None:
+        self.inner.observe(sample_id, attempt, reflection)
+
+    def render(self, sample_id: str) -> str:
+        return self.learnt_text(sample_id) + self.inner.render(sample_id)
+
+    def shown(self, sample_id: str) -> dict[str, Any]:
+        return {**self.inner.shown(sample_id), "learnt": self._digest}
+
+    def state(self) -> dict[str, Any]:
+        return self.inner.state()
+
+    def load(self, state: dict[str, Any]) -> None:
+        self.inner.load(state)
