@@ -238,7 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     subparsers = {"run": run, "tasks": tasks, "plot": plot}
     for name, module in (("serve", "serve"), ("report", "engine.report_cli"), ("grid", "engine.grid"),
-                         ("rescore", "engine.rescore")):
+                         ("rescore", "engine.rescore"), ("learn", "engine.learn"),
+                         ("memory", "memory.transfer.show")):
         try:  # further commands, each in its own module
             add = getattr(importlib.import_module(f"agents.{module}"), "add_parser")
         except (ImportError, AttributeError):
