@@ -30,6 +30,7 @@ def report(paths: Iterable[str | Path], out: str | Path | None = None, paper: bo
     """Write one report per task; returns the files written, by task."""
     from ..tasks import get_task
     from .analysis import write_report
+    from .transfer_report import write_transfer
 
     paths = [Path(p) for p in paths]
     by_task = load_runs(paths)
@@ -43,6 +44,7 @@ def report(paths: Iterable[str | Path], out: str | Path | None = None, paper: bo
         written[task_name] = write_report(runs, folder, paper=curves, n_resamples=n_resamples, seed=seed,
                                           paper_agent=task.paper_agent, interval=interval,
                                           paper_n=getattr(task, "paper_n", None))
+        written[task_name] += write_transfer(runs, folder)   # runs shown a learnt memory: the four arms
     return written
 
 
@@ -80,6 +82,9 @@ def _handle(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         print(f"{task}: {len(paths)} files in {paths[0].parent}")
         for path in paths:
             print(f"  {path}")
+        transfer = next((p for p in paths if p.name == "transfer.md"), None)
+        if transfer is not None:   # the four arms of a learnt memory: what a reviewer reads first
+            print(transfer.read_text(encoding="utf-8").split("<details>")[0].rstrip())
         notes = read_left_out(paths)
         if notes:
             print(f"  {len(notes)} pair(s) left out of the paired comparisons (see report.md):")
