@@ -321,26 +321,33 @@ class ExpeL:
         chosen = [examples[i] for i in most_similar(getattr(sample, "input", ""), [e["input"] for e in examples],
                                                    int(settings["k"]))] if examples else []
         ranked = sorted(content.get("insights") or [], key=lambda item: (-item["importance"], item["id"]))
-        lines, limit = [INSIGHTS_HEADER], budget // 2 if chosen else budget
-        for item in ranked[: int(settings["max_insights"])]:
-            line = f"{len(lines)}. {item['text']}"
-            if count("\n".join(lines + [line])) > limit:
-                break
-            lines.append(line)
-        blocks = ["\n".join(lines)] if len(lines) > 1 else []
-        left = budget - (count(blocks[0]) if blocks else 0) - count(EXAMPLES_HEADER) - 4
+        ranked = ranked[: int(settings["max_insights"])]
+        insights = _insights_block(ranked, budget // 2 if chosen else budget, count)
+        left = budget - (count(insights) if insights else 0) - count(EXAMPLES_HEADER) - 4
         shown = []
         for example in chosen:
             share = left // len(chosen) - count(f"Task: {example['input']}\n{EXAMPLE_END}")
             if share >= 30:
                 shown.append(f"Task: {example['input']}\n{trim_trace(example['trajectory'], share, count)}\n{EXAMPLE_END}")
-        if shown:
-            blocks.append("\n".join([EXAMPLES_HEADER, *shown]))
+        if chosen and not shown:   # no room for an example: the insights may have it all
+            insights = _insights_block(ranked, budget, count)
+        blocks = [b for b in (insights, "\n".join([EXAMPLES_HEADER, *shown]) if shown else "") if b]
         text = framed(blocks)
         while blocks and count(text) > budget:  # the parts' counts need not add up: check the whole
             blocks = _shorter(blocks)
             text = framed(blocks)
         return text
+
+
+def _insights_block(ranked: list[dict[str, Any]], limit: int, count: Callable[[str], int]) -> str:
+    """The numbered insights, as many as fit in ``limit`` tokens; "" when none does."""
+    lines = [INSIGHTS_HEADER]
+    for item in ranked:
+        line = f"{len(lines)}. {item['text']}"
+        if count("\n".join(lines + [line])) > limit:
+            break
+        lines.append(line)
+    return "\n".join(lines) if len(lines) > 1 else ""
 
 
 def _shorter(blocks: list[str]) -> list[str]:
