@@ -26,24 +26,9 @@ import hashlib
 from pathlib import Path
 from typing import Any, Sequence
 
-from ..llm.base import Completion, Wrapper
 from ..memory.transfer import LearntMemory, get_method, method_names
+from ..memory.transfer.meter import Metered
 from ..memory.transfer.splits import DEFAULT_SEED, DEFAULT_TRAIN_FRACTION, SplitSpec, load_split
-
-
-class Metered(Wrapper):
-    """A model that counts the calls and tokens made through it (the method's share of learning)."""
-
-    def __init__(self, llm: Any):
-        super().__init__(llm)
-        self.usage = {"llm_calls": 0, "input_tokens": 0, "output_tokens": 0}
-
-    def _generate(self, prompt: str, stop: list[str], max_tokens: int, draw: str | None = None) -> Completion:
-        reply = self.llm.complete(prompt, stop=stop, max_tokens=max_tokens, draw=draw)
-        self.usage["llm_calls"] += 1
-        self.usage["input_tokens"] += int(reply.input_tokens or 0)
-        self.usage["output_tokens"] += int(reply.output_tokens or 0)
-        return reply
 
 
 def _run_usage(history: list[dict[str, Any]]) -> dict[str, Any]:
