@@ -12,8 +12,10 @@ a 2 MB tmpfs. Each attack is bounded in time (its children are killed at their t
 
 One line per attack, ``held (what was seen)`` or ``NOT held: why``; an attack that cannot run
 here (no root for a tmpfs) says ``skipped: why`` and is not counted. Last line:
-``RESULT reliability_attacks_held K of N`` (N = every attack run). About 3-4 minutes on 2 cores
-(the Retry-After attack waits out the kit's 120 s cap in the background while the others run).
+``RESULT reliability_attacks_held K of N`` (N = every attack run). ``--only 1,12a`` runs a few (1 =
+1a and 1b). About 6 minutes on 2 cores shared with other jobs (load ~6); the Retry-After and the
+silent-server attacks wait out the kit's caps in the background while the others run. A child
+past its time gets SIGABRT first, so its stderr (kept with ``--keep``) shows where it was stuck.
 """
 from __future__ import annotations
 
