@@ -49,6 +49,7 @@ from ...llm.base import approx_token_count
 from ..text import framed
 from .base import register_method
 from .episodes import Episode, Usage, count_of, episodes, shown_trace, succeeded
+from .expel import is_placeholder
 from .similarity import near_duplicate, words
 
 SECTIONS = {"strategies": "str", "pitfalls": "pit", "checks": "chk"}   # section -> id prefix, in render order
@@ -93,7 +94,8 @@ def parse_review(reply: str, known: set[str], max_new: int = 2) -> tuple[list[De
     """The reflector's reply as delta operations, and what was skipped.
 
     ``unknown_ids``: ids that name no item; ``conflicts``: an id called both helpful and harmful
-    (neither counts); ``malformed``: a NEW line without a lesson, or past ``max_new``;
+    (neither counts); ``malformed``: a NEW line without a lesson (or with the prompt's ``<...>``
+    slot copied), or past ``max_new``;
     ``unknown_sections`` go to strategies; ``ignored_lines``: lines in no known form.
 
     >>> deltas, skipped = parse_review('''HELPFUL: str-00001, chk-00002
@@ -122,7 +124,7 @@ def parse_review(reply: str, known: set[str], max_new: int = 2) -> tuple[list[De
                     skipped["unknown_ids"] += 1
         elif lesson:
             text = _clean(lesson.group(2))
-            if len(words(text)) < 3 or len(new) >= max_new:
+            if len(words(text)) < 3 or is_placeholder(text) or len(new) >= max_new:
                 skipped["malformed"] += 1
                 continue
             section = lesson.group(1).strip().lower()

@@ -120,7 +120,8 @@ def parse_operations(reply: str, n_insights: int) -> tuple[list[Operation], int,
     """``(operations, malformed, ignored)`` from a model's reply to a list of ``n_insights``.
 
     A line that starts with no operation is ignored (counted); an operation without the number of
-    an existing insight, or an ADD/EDIT without a sentence, is malformed (counted, skipped).
+    an existing insight, or an ADD/EDIT without a sentence (or with the prompt's ``<...>`` slot
+    copied), is malformed (counted, skipped).
 
     >>> ops, bad, other = parse_operations('''Here you go:
     ... 1. ADD: Check both entities before answering.
@@ -128,9 +129,10 @@ def parse_operations(reply: str, n_insights: int) -> tuple[list[Operation], int,
     ... UPVOTE #1
     ... DOWNVOTE 9
     ... EDIT 1:
+    ... ADD: <a new insight: one general sentence>
     ... ADD: ok''', n_insights=2)
     >>> [(o.kind, o.number) for o in ops], bad, other
-    ([('add', None), ('edit', 2), ('upvote', 1)], 3, 1)
+    ([('add', None), ('edit', 2), ('upvote', 1)], 4, 1)
     """
     operations, malformed, ignored = [], 0, 0
     for line in str(reply).splitlines():
@@ -142,13 +144,22 @@ def parse_operations(reply: str, n_insights: int) -> tuple[list[Operation], int,
             continue
         kind, number, text = match.group(1).lower(), match.group(2), _clean(match.group(3))
         index = int(number) if number and kind != "add" else None
-        if kind in ("add", "edit") and len(words(text)) < 3:
+        if kind in ("add", "edit") and (len(words(text)) < 3 or is_placeholder(text)):
             malformed += 1
         elif kind != "add" and (index is None or not 1 <= index <= n_insights):
             malformed += 1
         else:
             operations.append(Operation(kind, index, text if kind in ("add", "edit") else ""))
     return operations, malformed, ignored
+
+
+def is_placeholder(text: str) -> bool:
+    """A reply that copied the prompt's ``<...>`` slot instead of filling it (small models do).
+
+    >>> is_placeholder("<a new insight: one general sentence>"), is_placeholder("Use <b> tags")
+    (True, False)
+    """
+    return text.startswith("<") and text.endswith(">")
 
 
 def _clean(text: str) -> str:
