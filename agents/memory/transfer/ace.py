@@ -210,6 +210,11 @@ class ACE:
     max_tokens: int = 160
     playbook_items: int = 30
 
+    @property
+    def prompts(self) -> dict[str, str]:
+        """The reflector's prompt (``python -m agents learn`` records its hash)."""
+        return {"reflect": REFLECT_PROMPT}
+
     def empty(self) -> dict[str, Any]:
         return {"items": [], "next_id": 1,
                 "settings": {"budget_tokens": self.budget_tokens, "prune_margin": self.prune_margin,

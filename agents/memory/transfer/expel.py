@@ -246,6 +246,11 @@ class ExpeL:
     max_insights: int = 12
     max_tokens: int = 192
 
+    @property
+    def prompts(self) -> dict[str, str]:
+        """The learning prompts (``python -m agents learn`` records their hashes)."""
+        return {"pair": PAIR_PROMPT, "batch": BATCH_PROMPT}
+
     def empty(self) -> dict[str, Any]:
         return {"insights": [], "next_id": 1, "examples": [], "pending": [],
                 "settings": {"k": self.k, "budget_tokens": self.budget_tokens, "batch_size": self.batch_size,
