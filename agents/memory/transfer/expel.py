@@ -347,12 +347,16 @@ class ExpeL:
                 shown.append(f"Task: {example['input']}\n{trim_trace(example['trajectory'], share, count)}\n{EXAMPLE_END}")
         if chosen and not shown:   # no room for an example: the insights may have it all
             insights = _insights_block(ranked, budget, count)
-        blocks = [b for b in (insights, "\n".join([EXAMPLES_HEADER, *shown]) if shown else "") if b]
-        text = framed(blocks)
-        while blocks and count(text) > budget:  # the parts' counts need not add up: check the whole
-            blocks = _shorter(blocks)
-            text = framed(blocks)
-        return text
+        lines = insights.split("\n") if insights else []
+        while True:  # the parts' counts need not add up: check the whole, drop whole parts from the end
+            text = framed(["\n".join(lines) if len(lines) > 1 else "",
+                           "\n".join([EXAMPLES_HEADER, *shown]) if shown else ""])
+            if count(text) <= budget or not (shown or len(lines) > 1):
+                return text if count(text) <= budget else ""
+            if shown:
+                shown.pop()
+            else:
+                lines.pop()
 
 
 def _insights_block(ranked: list[dict[str, Any]], limit: int, count: Callable[[str], int]) -> str:
@@ -364,14 +368,6 @@ def _insights_block(ranked: list[dict[str, Any]], limit: int, count: Callable[[s
             break
         lines.append(line)
     return "\n".join(lines) if len(lines) > 1 else ""
-
-
-def _shorter(blocks: list[str]) -> list[str]:
-    """The blocks less their last line (an example, then insights); empty blocks dropped."""
-    last = blocks[-1].split("\n")
-    if len(last) > 2:
-        return blocks[:-1] + ["\n".join(last[:-1])]
-    return blocks[:-1]
 
 
 def _input(episode: Episode, samples: dict) -> str:
