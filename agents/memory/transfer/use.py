@@ -109,3 +109,51 @@ class WithLearnt:
 
     def load(self, state: dict[str, Any]) -> None:
         self.inner.load(state)
+
+
+def prepare(task: str, agent: str, sample_ids: Sequence[str], memory_file: Any = None,
+            allow_overlap: bool = False, online: Any = None) -> tuple[LearntMemory | None, dict[str, Any] | None]:
+    """What a run is handed (``run_trials(memory_file=, allow_overlap=, online=)``), checked: the
+    memory (None: none), and its manifest entry. ``online``: None (off), True (learn on from
+    ``memory_file``), or a method name (start from an empty memory of it, or check the file's).
+
+    >>> prepare("hotpotqa", "cot", ["a"])
+    (None, None)
+    >>> prepare("hotpotqa", "cot", ["a"], online=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: online=True learns on from a memory file: give memory_file= (--memory FILE), or name a method to start from nothing (--memory-method M)
+    >>> memory, entry = prepare("hotpotqa", "cot", ["a"], online="notes")
+    >>> memory.content, entry["online"], entry["method"]
+    ({}, True, 'notes')
+    """
+    from .online import empty_memory
+
+    if memory_file is None and not online:
+        return None, None
+    if memory_file is None:
+        if online is True:
+            raise ValueError("online=True learns on from a memory file: give memory_file= (--memory FILE), or "
+                             "name a method to start from nothing (--memory-method M)")
+        memory, source = empty_memory(str(online), task=task, agent=agent), ""
+    else:
+        memory, source = as_learnt(memory_file)
+        if isinstance(online, str) and online != memory.method:
+            raise ValueError(f"online method {online!r} is not the memory's ({memory.method!r}, {source or 'given'})")
+    if memory.task != task:
+        raise ValueError(f"the memory{f' {source}' if source else ''} was learnt on task {memory.task!r}; "
+                         f"this run is task {task!r}")
+    check_overlap(memory, sample_ids, allow_overlap, source)
+    overlap = [str(sid) for sid in sample_ids if str(sid) in set(map(str, memory.train_ids))]
+    return memory, manifest_entry(memory, source, online=bool(online), overlap=overlap)
+
+
+def memory_suffix(entry: dict[str, Any] | None) -> str:
+    """What a default run name gets for a memory: ``-notes-1a2b3c4d`` (``-online`` too).
+
+    >>> memory_suffix(None), memory_suffix({"method": "ace", "digest": "abcdef0123", "online": True})
+    ('', '-ace-online-abcdef01')
+    """
+    if not entry:
+        return ""
+    return f"-{entry['method']}{'-online' if entry.get('online') else ''}-{entry['digest'][:8]}"
