@@ -86,8 +86,10 @@ def test_a_dripped_or_silent_reply_ends_at_the_total_deadline(http_client, kind)
 
 def test_a_slow_call_is_reported_by_the_run(monkeypatch, tmp_path, capsys):
     from agents.engine import runner
+    from agents.engine.trials import schedule
 
-    monkeypatch.setattr(runner, "SLOW_AFTER_S", 0.3)
+    monkeypatch.setattr(schedule, "SLOW_AFTER_S", 0.3)
+    monkeypatch.setattr(schedule, "SLOW_CHECK_S", 0.2)
     plan = FaultPlan(rate=1.0, kinds=("hang",), max_faults_per_prompt=1)
     questions = [{"id": "q1", "question": "2+2?", "answer": "4"}]
     with FakeOpenAIServer(lambda p: " Easy.\nAction: Finish[4]", faults=plan) as server:
