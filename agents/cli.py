@@ -254,7 +254,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _takes_base_url(spec: str) -> bool:
-    return spec.startswith(("openai-compatible", "openai:"))
+    """Whether ``--llm spec`` takes ``--base-url`` (its backend says so in the registry)."""
+    from .llm.registry import takes_base_url
+
+    return takes_base_url(spec)
 
 
 def _build_llm(spec: str, base_url: str | list[str] | None, endpoint: str | None = None,

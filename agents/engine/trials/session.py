@@ -22,7 +22,7 @@ from ...reflexion import Agent, oracle_feedback
 from ...types import Attempt, Sample, ends_trials
 from ..records import ManifestWriter
 from ..report import error_summary, format_log, summarize
-from ..schema import RunRecord, outcome
+from ..schema import KNOWN_OUTCOMES, RunRecord, outcome
 from .meter import Meter
 from .resume import ResumeState
 from .schedule import (BudgetExceeded, EmptyReplies, RunInterrupted, StatusLine, Stop, say, schedule,
@@ -47,7 +47,7 @@ class Session:
         self.failed_now: set[str] = set()
         self.stop = Stop()
         self.lock = threading.Lock()
-        self.tally = {"correct": 0, "incorrect": 0, "halted": 0, "error": 0}
+        self.tally = dict.fromkeys(KNOWN_OUTCOMES, 0)
         self.last_saved = time.monotonic()
         self.warned_empty = False
         self.pools = [m for m in {id(m): m for m in (spec.model, spec.reflector, spec.judge) if m}.values()
