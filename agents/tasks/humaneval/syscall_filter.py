@@ -41,7 +41,7 @@ import os
 import platform
 import tempfile
 
-from .jail import SandboxUnavailable
+from .unavailable import SandboxUnavailable
 
 INSTALL_HINT = ("the sandbox's seccomp filter needs libseccomp and its Python binding: "
                 "`apt-get install -y libseccomp2` (Debian/Ubuntu) and `pip install pyseccomp`")
