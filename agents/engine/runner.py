@@ -41,6 +41,7 @@ def run_trials(agent: str, samples: Any, *, task: Any = "hotpotqa", strategy: An
                prices: dict[str, tuple[float, float]] | None = None, dry_run: bool = False,
                progress: bool = True, verbose: bool = False, barrier: bool = False,
                rpm: float | None = None, tpm: float | None = None, resume_without_manifest: bool = False,
+               memory_file: Any = None, allow_overlap: bool = False, online: Any = None,
                **agent_options: Any):
     """Run ``n_trials`` trials of ``agent`` over ``samples``; return the final attempts as a DataFrame.
 
@@ -49,6 +50,12 @@ def run_trials(agent: str, samples: Any, *, task: Any = "hotpotqa", strategy: An
     ``run_name``); ``cache``/``cache_path`` is the response cache, ``dry_run`` an estimate that
     calls and writes nothing. The folder ``root/<agent>/<strategy>/<run_name>`` is locked (one
     process per run); the same call again resumes it, refused if its configuration differs.
+
+    ``memory_file``: a learnt memory (a file of ``python -m agents learn``, or a
+    :class:`~agents.memory.transfer.LearntMemory`) shown to every attempt before the arm's own memory;
+    samples it was learnt on are refused unless ``allow_overlap``; ``online`` (True, or a method
+    name to start from an empty memory) runs the samples one at a time in order, each scored before
+    the memory learns from it (:mod:`agents.memory.transfer`).
 
     Stopping: Ctrl-C or SIGTERM starts nothing new, gives attempts in flight a few seconds, writes
     the summary and the manifest (``stopped: interrupted``) and raises :class:`RunInterrupted`; a
@@ -61,7 +68,7 @@ def run_trials(agent: str, samples: Any, *, task: Any = "hotpotqa", strategy: An
                         reflect_llm=reflect_llm, feedback=feedback, judge_llm=judge_llm, evaluator=evaluator,
                         concurrency=concurrency, budget_usd=budget_usd, prices=prices, progress=progress,
                         verbose=verbose, barrier=barrier, resume_without_manifest=resume_without_manifest,
-                        **agent_options)
+                        memory_file=memory_file, allow_overlap=allow_overlap, online=online, **agent_options)
     if dry_run:  # before any server check: an estimate needs no key and no network
         return pd.DataFrame([spec.estimate()])
     spec = spec.connected(environment=environment, rpm=rpm, tpm=tpm, root=root, run_name=run_name)

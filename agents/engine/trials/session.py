@@ -28,6 +28,8 @@ from .resume import ResumeState
 from .schedule import (BudgetExceeded, EmptyReplies, RunInterrupted, StatusLine, Stop, say, schedule,
                        signals)
 from .spec import RunSpec
+from ...memory.transfer.online import OnlineMemory
+from ...memory.transfer.use import WithLearnt
 
 EMPTY_WARN_AFTER = 5     # replies before "they are all empty" is worth a warning
 
@@ -50,6 +52,10 @@ class Session:
         self.tally = dict.fromkeys(KNOWN_OUTCOMES, 0)
         self.last_saved = time.monotonic()
         self.warned_empty = False
+        # A learnt memory (issue 20): kept in the folder; online, it learns after each sample.
+        self.online = OnlineMemory(spec.memory, spec.folder.path) if spec.online else None
+        if spec.memory is not None:
+            spec.memory.save(spec.folder.path / "memory.json")
         self.pools = [m for m in {id(m): m for m in (spec.model, spec.reflector, spec.judge) if m}.values()
                       if hasattr(m, "server_stats")]
         remaining = sum(spec.n_trials - resume.status[s.id][0] for s in spec.samples if not resume.status[s.id][1])
@@ -68,6 +74,9 @@ class Session:
             one = spec.task.build_agent(spec.agent, sample, llm=meter.model, reflect_llm=meter.reflector,
                                         strategy=spec.strategy, feedback=feedback, environment=spec.env,
                                         **spec.options)
+            if spec.memory is not None:   # the learnt memory first, then the arm's own
+                learnt = self.online.current() if self.online else spec.memory
+                one.memory_store = WithLearnt(one.memory_store, learnt, self.samples)
             with self.lock:
                 past = self.resume.recorded.pop(sid, [])
             one.restore([Attempt.from_record(record) for record in past])
@@ -89,8 +98,11 @@ class Session:
             raise BudgetExceeded
         check_cancelled()
         before = self.meter.snapshot()
-        result = self.agent_of(sid).run()
+        agent = self.agent_of(sid)
+        result = agent.run()
         record = _record(result, self.samples[sid], spec.task, spec.model.name, spec.prices)
+        if spec.memory is not None:
+            record["memory_digest"] = agent.memory_store.shown(sid).get("learnt")
         record["paid"] = self.meter.paid_since(before)
         with self.lock:
             key = (sid, result.trial)
@@ -151,9 +163,14 @@ class Session:
         abandoned = 0
         try:
             with signals(self.stop):
-                abandoned, failure = schedule(self.spec.samples, self.spec.n_trials, self.spec.barrier,
-                                              self.spec.workers, self.next_trial, self.attempt_one,
-                                              self.finished, self.stop, status_line)
+                # Online: one sample at a time, in order, the memory learning from each once it is
+                # through, so no record depends on the concurrency.
+                for group in ([[s] for s in self.spec.samples] if self.online else [self.spec.samples]):
+                    abandoned, failure = schedule(group, self.spec.n_trials, self.spec.barrier,
+                                                  self.spec.workers, self.next_trial, self.attempt_one,
+                                                  self.finished, self.stop, status_line)
+                    if abandoned or failure is not None or self.stop.reason or not self._learn_online(group[0]):
+                        break
         finally:
             set_status_sink(None)
             self.bar.close()
@@ -162,6 +179,19 @@ class Session:
             clear_shutdown()
         self.folder.close()
         return abandoned, failure
+
+    def _learn_online(self, sample: Sample) -> bool:
+        """Online: the sample is scored; the memory learns from its records. False: it is not through
+        (an error ends it for this session), so later samples wait for a resume."""
+        if self.online is None:
+            return True
+        sid = sample.id
+        if sid in self.failed_now or self.next_trial(sid) is not None:
+            return False
+        records = sorted((r for (s, _), r in {**self.resume.finals, **self.resume.done}.items() if s == sid),
+                         key=lambda r: r["trial"])
+        self.online.after(sample, records, task=self.spec.task, agent=self.spec.agent, llm=self.meter.model)
+        return True
 
     def finish(self, abandoned: int, failure: BaseException | None) -> Any:
         """Write the summary, the log and the manifest; return the final records as a DataFrame

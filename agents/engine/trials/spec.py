@@ -21,6 +21,7 @@ import warnings
 from pathlib import Path
 from typing import Any, Callable
 
+from ...memory.transfer.use import memory_suffix, prepare as prepare_memory
 from ...llm.base import LLM, as_llm, make_llm
 from ...llm.costs import cost_usd, price_of
 from ...llm.limits import Limiter, with_limiter
@@ -102,8 +103,11 @@ def _config_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     ['model changed (model_size 5 -> 6)']
     """
     changes = []
+    if (old.get("memory") or {}).get("digest") != (new.get("memory") or {}).get("digest"):
+        words = lambda m: f"{m['method']} {m['digest'][:12]}" if m else "none"  # noqa: E731
+        changes.append(f"the learnt memory changed ({words(old.get('memory'))} -> {words(new.get('memory'))})")
     for key in new:
-        if key not in old and key != "question_ids":
+        if key == "memory" or (key not in old and key != "question_ids"):
             continue
         if key in IDENTITIES and isinstance(old.get(key), dict) and isinstance(new[key], dict):
             differ = [name for name in old[key] if old[key][name] != new[key].get(name)]
@@ -220,6 +224,9 @@ class RunSpec:
     env_description: dict[str, Any] = dataclasses.field(default_factory=dict)
     config: dict[str, Any] = dataclasses.field(default_factory=dict)
     folder: RunFolder | None = None
+    memory: Any = None                      # a LearntMemory shown to every attempt (issue 20), or None
+    memory_entry: dict[str, Any] | None = None   # what the manifest records of it
+    online: bool = False                    # samples one at a time, the memory learning after each
 
     @classmethod
     def plan(cls, agent: str, samples: Any, *, task: Any = "hotpotqa", strategy: Any = None,
@@ -227,6 +234,7 @@ class RunSpec:
              judge_llm: Any = None, evaluator: Callable | None = None, concurrency: int = 1,
              budget_usd: float | None = None, prices: dict | None = None, progress: bool = True,
              verbose: bool = False, barrier: bool = False, resume_without_manifest: bool = False,
+             memory_file: Any = None, allow_overlap: bool = False, online: Any = None,
              **agent_options: Any) -> "RunSpec":
         """Check the arguments (each error says what was expected) and build the models."""
         task = get_task(task)
@@ -245,6 +253,9 @@ class RunSpec:
         duplicates = sorted(sid for sid, n in collections.Counter(s.id for s in samples).items() if n > 1)
         if duplicates:
             raise ValueError(f"sample ids must be unique; repeated: {', '.join(duplicates[:5])}")
+        # A learnt memory: checked (task, the leakage guard) before any model is built.
+        memory, memory_entry = prepare_memory(task.name, agent, [s.id for s in samples], memory_file,
+                                              allow_overlap, online)
         model = _build(llm)
         reflector = model if reflect_llm is None else _build(reflect_llm)
         judge = _build(judge_llm) if judge_llm is not None else None
@@ -263,7 +274,8 @@ class RunSpec:
                    model_spec=llm if isinstance(llm, str) else model.name, options=options,
                    environment_options=environment_options, prompt_set=prompt_set, evaluator=evaluator,
                    budget_usd=budget_usd, prices=prices, progress=progress, verbose=verbose,
-                   resume_without_manifest=resume_without_manifest)
+                   resume_without_manifest=resume_without_manifest, memory=memory, memory_entry=memory_entry,
+                   online=bool(online))
 
     def estimate(self) -> dict[str, Any]:
         """An upper bound on calls, tokens and dollars (``dry_run``): no key, no network."""
@@ -288,8 +300,10 @@ class RunSpec:
         described = self.task.describe_environment(env)
         config = _config(self.task, self.agent, self.strategy, self.feedback, model, reflector, judge,
                          self.prompt_set, self.samples, self.options, described, self.evaluator)
+        if self.memory is not None:   # the digest is part of what the run is: another memory is another run
+            config["memory"] = {k: self.memory_entry[k] for k in ("digest", "method", "online")}
         run_name = check_run_name(run_name or default_run_name(model, self.samples, self.feedback, self.task,
-                                                               self.options))
+                                                               self.options) + memory_suffix(self.memory_entry))
         folder = RunFolder(Path(root or self.task.runs_root) / self.agent / self.strategy.value / run_name)
         return dataclasses.replace(self, model=model, reflector=reflector, judge=judge, limiter=limiter,
                                    budget_usd=budget, env=env, env_description=described, config=config,
@@ -342,4 +356,4 @@ class RunSpec:
             versions=_versions(), git_commit=_git_commit(),
             started_at=(previous or {}).get("started_at") or started_at,
             sessions=(previous or {}).get("sessions", 0) + 1,
-        ).fixed()
+        ).fixed() | ({"memory": self.memory_entry} if self.memory_entry else {})
