@@ -166,7 +166,26 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
                      help="wait for every sample's trial k before any trial k+1 (the old schedule)")
     run.add_argument("--verbose", action="store_true",
                      help="print every trajectory as it finishes, and tracebacks on errors")
+    _add_memory_options(run)
     _add_task_options(run)
+
+
+def _add_memory_options(run: argparse.ArgumentParser) -> None:
+    """A learnt memory (``python -m agents learn``) and the task's seeded split (issue 20)."""
+    from .engine.learn import add_split_options
+
+    group = run.add_argument_group("learnt memory (python -m agents learn) and splits")
+    group.add_argument("--memory", metavar="FILE",
+                       help="show this learnt memory to every attempt (before the strategy's own); samples "
+                            "it was learnt on are refused")
+    group.add_argument("--allow-overlap", action="store_true",
+                       help="run samples the memory was learnt on anyway (recorded in the manifest)")
+    group.add_argument("--online", action="store_true",
+                       help="samples one at a time in a fixed order, each scored before the memory learns "
+                            "from it (from --memory FILE, or empty with --memory-method)")
+    group.add_argument("--memory-method", metavar="M", help="with --online and no --memory: start an empty "
+                                                           "memory of this method (notes, expel, ace)")
+    add_split_options(group, default=None)
 
 
 def _task_flags() -> dict[str, list[tuple[Any, Any]]]:
@@ -304,7 +323,8 @@ def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     except ValueError as error:
         parser.error(f"argument --strategy: {error}")
     options: dict[str, Any] = _task_options(args, task, agent, parser)
-    samples = task.load(n=args.samples, seed=args.seed, path=args.data)
+    options.update(_memory_options(args, parser))
+    samples = _samples(args, task, parser)
     if args.samples and len(samples) < args.samples:  # the task has fewer: say so before the run
         print(f"note: asked for {args.samples} {task.unit}, but {task.title} has {len(samples)} here: "
               f"running all {len(samples)}")
@@ -386,6 +406,43 @@ def _interrupted(stop: Any, args: argparse.Namespace) -> int:
     print(f"interrupted ({signal.Signals(stop.signum).name}): everything finished is recorded; "
           f"resume with: {_resume_command(args)}", file=sys.stderr)
     return 128 + stop.signum
+
+
+def _memory_options(args: argparse.Namespace, parser: argparse.ArgumentParser) -> dict[str, Any]:
+    """``run_trials``' memory keywords from ``--memory``, ``--allow-overlap``, ``--online``."""
+    if args.allow_overlap and not args.memory:
+        parser.error("--allow-overlap goes with --memory FILE")
+    if args.memory_method and not args.online:
+        parser.error("--memory-method goes with --online (a memory learnt offline comes from --memory FILE)")
+    if args.online and not (args.memory or args.memory_method):
+        parser.error("--online needs --memory FILE or --memory-method M (notes, expel, ace)")
+    if args.memory_method:
+        from .memory.transfer import method_names
+
+        if args.memory_method not in method_names():
+            parser.error(f"--memory-method: invalid choice: {args.memory_method!r} "
+                         f"(choose from {', '.join(method_names())})")
+    options: dict[str, Any] = {}
+    if args.memory:
+        options.update(memory_file=args.memory, allow_overlap=args.allow_overlap)
+    if args.online:
+        options["online"] = args.memory_method or True
+    return options
+
+
+def _samples(args: argparse.Namespace, task: Any, parser: argparse.ArgumentParser) -> list[Any]:
+    """``--samples N`` chosen with ``--seed``; with ``--split``, the first N of that side of the task's
+    seeded split (with ``--memory``, the memory's split rule unless the split flags say otherwise)."""
+    if args.split is None:
+        if any(getattr(args, f) is not None for f in ("split_seed", "train_fraction", "folds", "fold")):
+            parser.error("--split-seed, --train-fraction, --folds and --fold go with --split train|test")
+        return task.load(n=args.samples, seed=args.seed, path=args.data)
+    from .engine.learn import split_spec_of
+    from .memory.transfer import LearntMemory
+    from .memory.transfer.splits import load_split
+
+    base = LearntMemory.load(args.memory).split if args.memory else None
+    return load_split(task, args.split, split_spec_of(args, parser, base), n=args.samples, path=args.data)
 
 
 def _trace_tokens(text: str) -> int | None:
