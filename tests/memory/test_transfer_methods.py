@@ -9,7 +9,6 @@ import pytest
 
 from agents.engine.runner import run_trials
 from agents.llm.base import CallableLLM, approx_token_count
-from agents.memory import Arm, register, unregister
 from agents.memory.transfer import LearntMemory, get_method, method_names
 from agents.memory.transfer.ace import ACE, Delta, curate, parse_review
 from agents.memory.transfer.expel import ExpeL, is_placeholder, parse_operations
@@ -296,28 +295,6 @@ def _records(run_dir):
         return [json.loads(line) for line in lines]
 
 
-class Shown:
-    """The learnt memory as a run's Memory (what the runner's memory_file hook will do)."""
-
-    def __init__(self, memory, samples):
-        self.memory, self.samples = memory, samples
-
-    def observe(self, sample_id, attempt, reflection):
-        pass
-
-    def render(self, sample_id):
-        return self.memory.render(self.samples[sample_id])
-
-    def shown(self, sample_id):
-        return {"reflections": [], "last_attempt": ""}
-
-    def state(self):
-        return {}
-
-    def load(self, state):
-        pass
-
-
 @pytest.mark.parametrize("name", ["expel", "ace"])
 def test_a_learner_solves_held_out_samples_only_when_the_memory_holds_the_right_insight(name, sample, tmp_path):
     task = get_task("hotpotqa")
@@ -337,17 +314,12 @@ def test_a_learner_solves_held_out_samples_only_when_the_memory_holds_the_right_
                             agent="cot_no_context", model={}, feedback="oracle", prompt_hashes={},
                             learn_usage=content["usage"], split={"seed": 0, "fold": None, "folds": None, "name": "train"})
 
-    by_id = {s.id: s for s in test}
     scores = {}
     for arm, memory in (("right", learnt(INSIGHT)), ("wrong", learnt(OTHER)), ("no", None)):
-        register(Arm(f"learnt-{arm}", f"learnt-{arm}", "a learnt memory", order=1,
-                     memory=lambda context, memory=memory: Shown(memory, by_id) if memory else Shown(
-                         LearntMemory(name, {}, [], "", "", {}, "", {}, {}, {}), by_id)))
-        try:
-            frame = run_trials("cot_no_context", test, n_trials=1, llm=actor, strategy=f"learnt-{arm}",
-                               root=tmp_path, run_name=arm, progress=False, cache=False)
-        finally:
-            unregister(f"learnt-{arm}")
+        if memory is not None and arm == "right":   # from the file, as `python -m agents run --memory` reads it
+            memory = memory.save(tmp_path / f"{name}.json")
+        frame = run_trials("cot_no_context", test, n_trials=1, llm=actor, strategy="none", root=tmp_path,
+                           run_name=arm, progress=False, cache=False, memory_file=memory)
         scores[arm] = frame.correct.tolist()
     assert scores == {"right": [True] * 4, "wrong": [False] * 4, "no": [False] * 4}
 
@@ -394,3 +366,19 @@ def test_learning_on_the_embedded_model_finishes_with_valid_content(name, embedd
     if name == "expel":
         assert len(content["examples"]) == 3 and "Solved tasks similar" in shown   # retrieval needs no model
     print(f"\n{name}: {content['usage']} stats={json.dumps(content['stats'])}\n{shown}")
+
+
+@pytest.mark.parametrize("name", ["expel", "ace"])
+def test_online_the_insight_learnt_from_one_test_sample_solves_the_next(name, sample, tmp_path):
+    """Online mode: sample 1 fails, is solved on its retry, and is learnt from after it is scored;
+    samples 2.. then see the insight and are solved at their first trial."""
+    task = get_task("hotpotqa")
+    stream = task.to_samples(sample.iloc[10:13])
+    act, teach = _actor({s.input: s.target for s in stream}, INSIGHT), _learner(INSIGHT)
+    model = CallableLLM(lambda p: teach(p) if p.rstrip().endswith(("Operations:", "Review:")) else act(p),
+                        name="online")
+    frame = run_trials("cot_no_context", stream, n_trials=2, llm=model, strategy="reinagent", root=tmp_path,
+                       run_name="online", progress=False, cache=False, online=name)
+    records = _records(frame.attrs["run_dir"])
+    first_trials = {r["sample_id"]: r["correct"] for r in records if r["trial"] == 1}
+    assert first_trials == {stream[0].id: False, stream[1].id: True, stream[2].id: True}
