@@ -159,3 +159,22 @@ def test_the_commands_learn_run_show_and_report(scripted_backend, tmp_path, caps
     assert main(["report", str(root), "--out", str(tmp_path / "report")]) == 0
     out = capsys.readouterr().out
     assert "| +reflection notes memory | 1 | 6/6 |" in out and "| no memory | 1 | 0/6 |" in out
+
+
+def test_folds_each_learn_on_the_others_and_the_report_pools_them(model, tmp_path):
+    from agents.memory.transfer.splits import SplitSpec, split_samples
+
+    root, files = tmp_path / "root", []
+    for fold in (0, 1):
+        spec = SplitSpec(folds=2, fold=fold)
+        train = split_samples(SAMPLES, "train", spec)
+        memory = learn("hotpotqa", "cot_no_context", "notes", samples=train, n_trials=2, llm=model,
+                       out=tmp_path / f"fold{fold}.json", split_spec=spec, cache=False)
+        assert memory.split["folds"] == 2 and memory.split["fold"] == fold
+        test = split_samples(SAMPLES, "test", spec)
+        assert not set(memory.train_ids) & {s.id for s in test}
+        files.append(_run(test, model, root, memory_file=tmp_path / f"fold{fold}.json"))
+    plain = _run(SAMPLES, model, root)
+    table = transfer_table([plain, *files])
+    pooled = table[table.arm == "+reflection notes memory"].iloc[0]
+    assert pooled.n == len(SAMPLES) and pooled.correct == len(SAMPLES)   # both folds, every sample once
