@@ -31,9 +31,9 @@ EXAMPLES = """examples:
   # honest feedback: the actor checks its own answers (no gold answer drives the retries)
   python -m agents run --task hotpotqa --agent cot_context --feedback self --questions 10 --trials 3
 
-  # ALFWorld on the shipped 12-game suite; HumanEval with self-written tests
+  # ALFWorld on the shipped 12-game suite; HumanEval with self-written tests (the original's reflexion loop)
   python -m agents run --task alfworld --strategy reinagent --games 12 --trials 3
-  python -m agents run --task humaneval --strategy reinagent --problems 20 --trials 3
+  python -m agents run --task humaneval --problems 20 --trials 3
 
   # ReAct with OpenAI (needs OPENAI_API_KEY), 8 questions at a time
   python -m agents run --agent react --strategy reinagent --llm openai:gpt-4o-mini --concurrency 8

@@ -200,3 +200,14 @@ def test_budgets_are_the_originals_and_a_reflection_is_not_cut_to_one_line():
     assert coder.reflections == ["The implementation adds one. It must double x instead, for every input."]
     reflect_stop = next(stop for kind, _, _, stop in model.calls if kind == "reflect")
     assert "\n" not in reflect_stop
+
+
+@pytest.mark.parametrize("arm", ["simple", "immediate-reflexion"])
+def test_an_arm_without_tests_is_never_labelled_tests_feedback(arm):
+    """A run of an arm that runs no test must not be recorded as ``tests`` feedback."""
+    from agents.engine.runner import run_trials
+    from agents.llm import CallableLLM
+
+    with pytest.raises(ValueError, match=f"the {arm} arm runs no test"):
+        run_trials("codegen", [], task="humaneval", strategy=arm, feedback="tests",
+                   llm=CallableLLM(str, name="m"), dry_run=True)

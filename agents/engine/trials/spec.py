@@ -243,6 +243,9 @@ class RunSpec:
         strategy = ReinAgentStrategy.parse(default_strategy(task.name) if strategy is None else strategy,
                                            task=task.name)
         feedback = task.check_feedback(feedback or strategy.arm.feedback)
+        if feedback.startswith("tests") and not strategy.arm.runs_tests:   # it would be labelled with tests
+            raise ValueError(f"the {strategy.arm.name} arm runs no test, so its feedback cannot be {feedback!r}; "
+                             f"leave --feedback out (it is {strategy.arm.feedback!r}) or pick an arm that tests")
         if not isinstance(n_trials, int) or n_trials < 1:
             raise ValueError(f"n_trials must be a positive integer, got {n_trials!r}")
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
@@ -347,7 +350,8 @@ class RunSpec:
             strategy=self.strategy.value, feedback_source=self.feedback,
             model_spec=self.model_spec, model_id=model.name,
             judge_model_id=self.judge.name if self.judge is not None else None,
-            decoding={"temperature": model.temperature, "max_tokens": model.max_tokens},
+            # the agent's own reply budget where it sets one (HumanEval's 1,024), not the model's default
+            decoding={"temperature": model.temperature, "max_tokens": self.options.get("max_tokens") or model.max_tokens},
             prompts={name: {"sha256_16": _sha(text), "text": text} for name, text in self.prompt_set.items()},
             agent_options=self.config["agent_options"], environment=self.env_description,
             dataset_ids=self.config["question_ids"], unit=self.task.unit,
