@@ -225,7 +225,7 @@ class Run:
         label = f"{self.agent} · {self.strategy} · {self.feedback_source} feedback"
         memory = (self.manifest.other or {}).get("memory")
         if isinstance(memory, dict) and memory.get("digest"):   # a run shown a learnt memory (issue 20)
-            from .transfer_report import memory_label
+            from ..memory.transfer.use import memory_label
 
             label += f" · {memory_label(memory)}"
         return label + (" · replay (temperature 0)" if self.replay else "")

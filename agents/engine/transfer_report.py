@@ -41,6 +41,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from ..memory.transfer.use import memory_label
 from .runs import Run
 from .stats import is_tiny, mcnemar_exact, newcombe_paired_interval, wilson_interval
 
@@ -54,12 +55,6 @@ def memory_of(run: Run) -> dict[str, Any] | None:
     """The manifest's record of the run's learnt memory (None: no memory)."""
     memory = run.manifest.other.get("memory") if run.manifest.other else None
     return memory if isinstance(memory, dict) and memory.get("digest") else None
-
-
-def memory_label(memory: dict[str, Any]) -> str:
-    """How runs with this memory are named: ``+ExpeL insights memory`` (``online`` said)."""
-    label = memory.get("label") or memory.get("method") or "learnt"
-    return f"+{label} memory" + (" (online)" if memory.get("online") else "")
 
 
 def _reflects(strategy: str) -> bool:

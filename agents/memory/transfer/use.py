@@ -157,3 +157,13 @@ def memory_suffix(entry: dict[str, Any] | None) -> str:
     if not entry:
         return ""
     return f"-{entry['method']}{'-online' if entry.get('online') else ''}-{entry['digest'][:8]}"
+
+
+def memory_label(entry: dict[str, Any]) -> str:
+    """How runs shown this memory are labelled: ``+ExpeL insights memory`` (``(online)`` said).
+
+    >>> memory_label({"method": "notes", "label": "reflection notes", "online": True})
+    '+reflection notes memory (online)'
+    """
+    label = entry.get("label") or entry.get("method") or "learnt"
+    return f"+{label} memory" + (" (online)" if entry.get("online") else "")
