@@ -88,3 +88,21 @@ def test_without_the_hotpotqa_sample_only_the_tests_that_read_it_fail(tmp_path):
     # each failure is a test that reads the sample, stopped at setup with the message
     assert done.stdout.count("the test needs the HotPotQA sample: set HOTPOTQA_PATH") >= len(failed)
     assert int(re.search(r"(\d+) passed", done.stdout).group(1)) >= 20   # the token bucket's tests ran
+
+
+# The full test command as CI last ran it: 1,081 s on 2 cores (issue 21, closing pass). Update this
+# with the next measurement; the README must stay within a few minutes of it.
+MEASURED_TEST_COMMAND_S = 1081
+
+
+def test_the_readme_says_how_long_the_test_command_takes():
+    """Item 14: the README said "~10 minutes" for the test command while CI measured ~18. The
+    paragraph above the test command states a duration close to the measured one, and no other
+    line of the README claims the tests take ten minutes."""
+    intro = README.split("<!-- test-command -->")[0].strip().rsplit("\n\n", 1)[-1]
+    stated = re.search(r"(?:about|~)\s*(\d+)\s*min(?:utes)?", intro)
+    assert stated, f"the paragraph before the test command states no duration:\n{intro}"
+    assert abs(int(stated.group(1)) * 60 - MEASURED_TEST_COMMAND_S) <= 3 * 60, stated.group(0)
+    assert "on 2 cores" in intro                      # a duration means nothing without the machine
+    stale = [line for line in README.splitlines() if re.search(r"(?:~|about )10 min", line)]
+    assert not stale, stale
