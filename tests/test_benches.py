@@ -28,5 +28,5 @@ def test_bench_runs_at_ci_size_and_prints_its_result(script):
                           text=True, timeout=600, cwd=BENCH.parent)
     assert done.returncode == 0, done.stderr[-3000:]
     last = done.stdout.strip().splitlines()[-1]
-    assert re.fullmatch(r"RESULT [a-z0-9_]+ -?[0-9.]+(e-?\d+)?", last), last
+    assert re.fullmatch(r"RESULT [a-z0-9_]+ -?[0-9.]+(e-?\d+)?( of \d+)?", last), last   # "K of N": a count
     print(done.stdout)  # shown with -s / in CI logs on failure
