@@ -51,13 +51,22 @@ def test_unknown_method_and_wrong_type_named(tmp_path):
 
 def test_notes_keeps_helpful_reflections_newest_first_capped():
     notes = get_method("notes")
-    records = [{"sample_id": s, "trial": t, "correct": ok, "reflection": r}
+    records = [{"sample_id": s, "trial": t, "success": ok, "reflection": r}
                for s, t, ok, r in [("a", 1, False, ""), ("a", 2, False, "old"), ("a", 3, True, "new"),
                                    ("b", 2, True, "old"), ("c", 2, False, "useless")]]
     assert notes.learn(task=None, agent="x", records=records, samples={}, llm=None) == {"notes": ["new", "old"]}
     assert notes.render({"notes": []}, Sample("z", "")) == ""
     updated = notes.update({"notes": ["old"]}, task=None, agent="x", sample=Sample("d", ""),
-                           records=[{"sample_id": "d", "trial": 2, "correct": True, "reflection": "fresh"}],
+                           records=[{"sample_id": "d", "trial": 2, "success": True, "reflection": "fresh"}],
                            llm=None)
     assert updated == {"notes": ["fresh", "old"]}
     assert "notes" in method_names()
+
+
+def test_notes_learn_from_what_the_feedback_said_not_from_the_ground_truth():
+    """Online under none/self feedback, a record can be correct although the agent was told
+    nothing of it: the notes must not learn from that."""
+    from agents.memory.transfer import get_method
+
+    told_nothing = [{"sample_id": "a", "trial": 1, "correct": True, "success": False, "reflection": "secret"}]
+    assert get_method("notes").learn(task=None, agent="cot", records=told_nothing, samples={}, llm=None) == {"notes": []}

@@ -9,9 +9,9 @@ and a run can record its :meth:`LearntMemory.digest`.
 A worked example with the ``notes`` baseline (reflections of training samples later solved):
 
 >>> from agents.types import Sample
->>> records = [{"sample_id": "a", "trial": 1, "correct": False, "reflection": ""},
-...            {"sample_id": "a", "trial": 2, "correct": True, "reflection": "Search the film first."},
-...            {"sample_id": "b", "trial": 2, "correct": False, "reflection": "Guess less."}]
+>>> records = [{"sample_id": "a", "trial": 1, "success": False, "reflection": ""},
+...            {"sample_id": "a", "trial": 2, "success": True, "reflection": "Search the film first."},
+...            {"sample_id": "b", "trial": 2, "success": False, "reflection": "Guess less."}]
 >>> content = get_method("notes").learn(task="hotpotqa", agent="cot_no_context", records=records,
 ...                                     samples={}, llm=None)
 >>> content
@@ -148,7 +148,7 @@ class TransferMethod(Protocol):
     def learn(self, *, task: Any, agent: str, records: list[dict], samples: dict[str, "Sample"],
               llm: Any) -> dict:
         """Content from the training run's records (every attempt of every trial: record dicts as in
-        attempts.jsonl, with trajectory, answer, correct, reflections...) and the samples by id; may call llm."""
+        attempts.jsonl, with trajectory, answer, success (the feedback's verdict), reflections...) and the samples by id; may call llm."""
 
     def render(self, content: dict, sample: "Sample") -> str:
         """The text shown to a test attempt (the template's {memory} part, before any Reflexion memory)."""
@@ -214,7 +214,9 @@ class Notes:
     def _helpful(self, records: list[dict]) -> list[str]:
         solved = {}
         for rec in records:
-            if rec.get("correct") and not rec.get("error"):
+            # what the feedback said, never the ground truth: online under none/self feedback the
+            # memory must learn only from what the agent was told
+            if rec.get("success") and not rec.get("error"):
                 sid = rec.get("sample_id")
                 solved[sid] = min(solved.get(sid, rec.get("trial", 1)), rec.get("trial", 1))
         notes = []
