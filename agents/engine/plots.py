@@ -275,9 +275,11 @@ def plot_success_rate(runs: Any, ax: Any = None, paper: dict[str, Iterable[float
         subtitle += " · " + "; ".join(environments)
     ax.set_title(title or f"{setting_words(task)}\n{subtitle}", fontsize="medium")
     entries = len(frames) + len(paper or {})
-    if entries > 3:  # beside the axes, so no curve hides behind it, and in as many columns as fit
+    longest = max((len(text) for text in ax.get_legend_handles_labels()[1]), default=0)
+    # Beside the axes when there are many entries or long ones (the original's reference labels run
+    # to 150 characters: inside a 6.4-inch axes they covered the curves and the y label).
+    if entries > 3 or longest > 45:  # ... so no curve hides behind it, in as many columns as fit
         columns = 1 + entries // 24
-        longest = max(len(text) for text in ax.get_legend_handles_labels()[1])
         fig.set_size_inches(max(11, 6.0 + 0.052 * longest * columns),
                             max(4.2, 0.22 * entries / columns + 1.5))
         ax.legend(fontsize="x-small", loc="upper left", bbox_to_anchor=(1.01, 1.0),
