@@ -10,7 +10,7 @@ unless told otherwise, and prints what to run against it::
     loading gemma-3-270m-q4_k_m.gguf (n_ctx 8192) ...
     serving gemma-3-270m at http://127.0.0.1:8080/v1 (OpenAI-compatible; Ctrl-C stops it)
     run the kit against it with:
-      python -m agents run --agent react --llm openai-compatible:gemma-3-270m --base-url http://127.0.0.1:8080/v1
+      python -m agents run --agent react --questions 5 --trials 2 --llm openai-compatible:gemma-3-270m --base-url http://127.0.0.1:8080/v1
 
 The kit's ``openai-compatible`` backend posts to ``/completions`` by default, which is what a base
 model such as Gemma 3 270M needs (see :mod:`agents.llm.openai`).
@@ -21,7 +21,7 @@ model such as Gemma 3 270M needs (see :mod:`agents.llm.openai`).
 >>> args.host, args.port, args.n_ctx, args.model_alias
 ('127.0.0.1', 9000, 8192, None)
 >>> run_command("gemma-3-270m", base_url("127.0.0.1", 9000))
-'python -m agents run --agent react --llm openai-compatible:gemma-3-270m --base-url http://127.0.0.1:9000/v1'
+'python -m agents run --agent react --questions 5 --trials 2 --llm openai-compatible:gemma-3-270m --base-url http://127.0.0.1:9000/v1'
 """
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ def base_url(host: str, port: int) -> str:
 
 def run_command(alias: str, url: str) -> str:
     """The exact ``run`` command that uses the served model (what ``serve`` prints)."""
-    return f"python -m agents run --agent react --llm openai-compatible:{alias} --base-url {url}"
+    return f"python -m agents run --agent react --questions 5 --trials 2 --llm openai-compatible:{alias} --base-url {url}"
 
 
 def add_parser(commands: Any) -> argparse.ArgumentParser:
@@ -83,7 +83,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                     "large enough for ReAct. Prints the base URL and the `run` command to use; runs\n"
                     "until Ctrl-C.",
         epilog="example:\n  python -m agents serve --port 8080\n"
-               "  python -m agents run --agent react --llm openai-compatible:gemma-3-270m "
+               "  python -m agents run --agent react --questions 5 --trials 2 --llm openai-compatible:gemma-3-270m "
                "--base-url http://127.0.0.1:8080/v1")
     serve_parser.add_argument("--port", type=bounded_int(0, 65535, "a port number"), default=8080,
                               help="the port (default: %(default)s; 0 picks a free one)")

@@ -171,9 +171,10 @@ def test_missing_data_from_the_environment_is_one_line(scripted, tmp_path, monke
     assert err.startswith("error: HotPotQA file not found") and "Traceback" not in err
 
 
-def test_too_many_questions_is_one_line(scripted, tmp_path, capsys):
-    assert main(["run", "--agent", "react", "--questions", "101", "--out", str(tmp_path)]) == 1
-    assert "only 100 are available" in capsys.readouterr().err
+def test_too_many_questions_runs_all_and_says_so(scripted, tmp_path, capsys):
+    """Like --problems 200 and --games 134 (issue 21 item 6): all of them, and a note."""
+    assert main(["run", "--agent", "react", "--questions", "101", "--dry-run", "--out", str(tmp_path)]) == 0
+    assert "note: asked for 101 questions, but HotPotQA has 100 here: running all 100" in capsys.readouterr().out
 
 
 def test_dry_run_writes_nothing(scripted, tmp_path, capsys):

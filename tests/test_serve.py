@@ -174,7 +174,7 @@ def test_serve_the_embedded_model_and_use_it_through_the_kit():
             assert [m["id"] for m in json.load(reply)["data"]] == ["gemma-3-270m"]
         printed = server.output
         assert f"serving gemma-3-270m at {server.base_url}" in printed
-        assert (f"python -m agents run --agent react --llm openai-compatible:gemma-3-270m "
+        assert (f"python -m agents run --agent react --questions 5 --trials 2 --llm openai-compatible:gemma-3-270m "
                 f"--base-url {server.base_url}") in printed
 
         llm = make_llm("openai-compatible:gemma-3-270m", base_url=server.base_url, timeout=60,

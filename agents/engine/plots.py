@@ -106,10 +106,10 @@ def metric_of(task: str) -> tuple[str, str]:
     """What the per-trial share is called for ``task`` and what it means, as the task says.
 
     >>> metric_of("humaneval")[0], metric_of("hotpotqa")
-    ('pass@1', ('success', 'latest answer after trial k correct'))
+    ('pass@1', ('success', 'latest answer after trial k is correct'))
     """
     return (str(task_attribute(task, "metric", "success")),
-            str(task_attribute(task, "metric_note", "latest answer after trial k correct")))
+            str(task_attribute(task, "metric_note", "latest answer after trial k is correct")))
 
 
 def setting_words(task: str, what: str = "per trial") -> str:

@@ -104,6 +104,8 @@ def outcome(record: dict[str, Any]) -> str:
     'correct'
     >>> outcome({"correct": False, "feedback": {"success": False, "untested": True}})
     'untested'
+    >>> outcome({"correct": False, "feedback_source": "none", "feedback": {"untested": True}})   # simple
+    'incorrect'
     """
     if has_error(record):
         return Outcome.ERROR.value
@@ -112,7 +114,10 @@ def outcome(record: dict[str, Any]) -> str:
     if _true(record.get("halted")):
         return Outcome.HALTED.value
     feedback = record.get("feedback")
-    if isinstance(feedback, dict) and feedback.get("untested") is True:
+    # "untested" is a run that meant to test and could not; under feedback "none" (the arms that run
+    # no test by design: simple, immediate-reflexion) nothing was meant to, and the hidden score stands
+    source = record.get("feedback_source") or (feedback.get("source") if isinstance(feedback, dict) else None)
+    if isinstance(feedback, dict) and feedback.get("untested") is True and source != "none":
         return Outcome.UNTESTED.value
     return Outcome.INCORRECT.value
 

@@ -34,7 +34,7 @@ class BaseTask:
     # attempt's ``answer`` holds: "text" (an answer), "code" (a program: shown as a block with its
     # whitespace) or "action" (the last command sent; the environment, not the answer, decides).
     metric = "success"
-    metric_note = "latest answer after trial k correct"
+    metric_note = "latest answer after trial k is correct"
     answer_format = "text"
     # Its own ``run`` options (the CLI adds them; the engine never names them), and which of the
     # keywords go to :meth:`environment` rather than to the agents.

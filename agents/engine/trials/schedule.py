@@ -141,8 +141,8 @@ class StatusLine:
         if slow:
             label, longest = slow[0]
             self.say(f"slow: {len(slow)} model call(s) running for over {SLOW_AFTER_S:.0f} s (longest "
-                     f"{longest:.0f} s, {label}); each request gives up after its timeout "
-                     "(--timeout), then is retried", kind="slow")
+                     f"{longest:.0f} s, {label}); a request to a server gives up after "
+                     "its --timeout and is retried", kind="slow")
 
 
 def schedule(samples: list[Sample], n_trials: int, barrier: bool, workers: int,

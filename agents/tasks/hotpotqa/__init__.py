@@ -54,7 +54,7 @@ class HotPotQATask(BaseTask):
     def load(self, n: int | None = None, seed: int = 0, path: str | None = None) -> list[Sample]:
         from .data import load_hotpotqa
 
-        return self.to_samples(load_hotpotqa(path, n=n, seed=seed))
+        return self.to_samples(load_hotpotqa(path, n=n, seed=seed, at_most=True))  # like every task: at most all
 
     def sample_from(self, record: dict[str, Any]) -> Sample:
         missing = [f for f in ("id", "question", "answer") if f not in record]

@@ -47,10 +47,12 @@ class DatasetUnavailable(RuntimeError):
     """No local HotPotQA file and no way to download one."""
 
 
-def load_hotpotqa(path: str | os.PathLike | None = None, n: int | None = None, seed: int = 0):
+def load_hotpotqa(path: str | os.PathLike | None = None, n: int | None = None, seed: int = 0,
+                  at_most: bool = False):
     """The questions as a DataFrame (columns :data:`COLUMNS`, file order, index 0..N-1).
 
-    ``n`` picks a reproducible sample of ``n`` questions (``seed`` decides which), kept in file order.
+    ``n`` picks a reproducible sample of ``n`` questions (``seed`` decides which), kept in file order;
+    more than the file holds is an error, or, with ``at_most=True``, all of them.
     Only those rows are parsed: the file is scanned once for where its lines start (bytes, nothing
     decoded), so ``n=5`` of a million-row file is quick and small.
     """
@@ -66,7 +68,9 @@ def load_hotpotqa(path: str | os.PathLike | None = None, n: int | None = None, s
     if not starts:
         raise ValueError(f"{source}: no HotPotQA rows in file")
     if n > len(starts):
-        raise ValueError(f"asked for n={n} questions but only {len(starts)} are available")
+        if at_most:   # the CLI's --questions 500: all of them, and it says so
+            return pd.DataFrame(read_jsonl(source), columns=COLUMNS)
+        raise ValueError(f"{source}: asked for n={n} questions but only {len(starts)} are available")
     _sniff_text(source, starts[0], numbers[0])   # a binary file is named at its first line, whatever is drawn
     # The rows DataFrame.sample(n, random_state=seed) picks (the same draw, without the frame),
     # put back in file order so runs read the same way.
