@@ -17,7 +17,7 @@ calling the method again for samples it has already learnt from.
 >>> online = OnlineMemory(start, Path(tempfile.mkdtemp()))
 >>> online.current().content
 {}
->>> online.after(Sample("a", "Q?"), [{"sample_id": "a", "trial": 2, "correct": True, "reflection": "Year first."}],
+>>> online.after(Sample("a", "Q?"), [{"sample_id": "a", "trial": 2, "success": True, "reflection": "Year first."}],
 ...              task=None, agent="cot_no_context", llm=None)
 >>> online.current().content, online.learnt_ids
 ({'notes': ['Year first.']}, ['a'])
