@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import os
 from typing import Any
-from urllib.parse import urlsplit
 
 from .base import DEFAULT_MAX_TOKENS, LangChainLLM, jsonable
+from .openai import _public_url  # a server's URL without credentials, in labels and identities
 from .retry import RetryPolicy
 
 # Providers whose client retries on its own unless told not to: ours is the one policy.
@@ -39,14 +39,6 @@ KEY_VARIABLES = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY", "
 PLACEHOLDER_KEY = "not-needed"          # an OpenAI-style server given by URL ignores the key
 USAGE = ("langchain:<provider>:<model>, e.g. langchain:openai:gpt-4o-mini, "
          "langchain:anthropic:claude-3-5-haiku-latest, langchain:ollama:llama3")
-
-
-def _public_url(url: str) -> str:
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return f"{parts.scheme}://{host}{parts.path}".rstrip("/")
 
 
 class LangChainChatLLM(LangChainLLM):
