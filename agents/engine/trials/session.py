@@ -25,14 +25,11 @@ from ..report import error_summary, format_log, summarize
 from ..schema import KNOWN_OUTCOMES, RunRecord, outcome
 from .meter import Meter
 from .resume import ResumeState
-from .schedule import (BudgetExceeded, EmptyReplies, RunInterrupted, StatusLine, Stop, say, schedule,
+from .schedule import (EMPTY_WARN_AFTER, BudgetExceeded, EmptyReplies, RunInterrupted, StatusLine, Stop, say, schedule,
                        signals)
 from .spec import RunSpec
 from ...memory.transfer.online import OnlineMemory
 from ...memory.transfer.use import WithLearnt
-
-EMPTY_WARN_AFTER = 5     # replies before "they are all empty" is worth a warning
-
 
 def now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
