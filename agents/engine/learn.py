@@ -22,13 +22,13 @@ and may call the model; its calls are counted with the training run's in ``learn
 from __future__ import annotations
 
 import argparse
-import hashlib
 from pathlib import Path
 from typing import Any, Sequence
 
 from ..memory.transfer import LearntMemory, get_method, method_names
 from ..memory.transfer.meter import Metered
 from ..memory.transfer.splits import DEFAULT_SEED, DEFAULT_TRAIN_FRACTION, SplitSpec, load_split
+from .trials.spec import _sha  # the run's prompt hash: a memory's hashes compare with a run's
 
 
 def _run_usage(history: list[dict[str, Any]]) -> dict[str, Any]:
@@ -37,10 +37,6 @@ def _run_usage(history: list[dict[str, Any]]) -> dict[str, Any]:
             "input_tokens": sum(int(r.get("input_tokens") or 0) for r in history),
             "output_tokens": sum(int(r.get("output_tokens") or 0) for r in history),
             "cost_usd": round(sum(float(r.get("cost_usd") or 0.0) for r in history), 6)}
-
-
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def learn(task: Any, agent: str, method: str, *, out: str | Path, samples: Sequence[Any] | None = None,
